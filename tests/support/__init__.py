@@ -1,0 +1,1 @@
+"""Helpers for the tests: a private redis-server, peer processes, polling with a deadline."""
