@@ -1,0 +1,6 @@
+"""Planning: what started a run, and the DAG it gets."""
+
+from .start import PLAN_BUDGET, start_pipeline
+from .trigger import ZERO_SHA, Trigger
+
+__all__ = ["PLAN_BUDGET", "ZERO_SHA", "Trigger", "start_pipeline"]
