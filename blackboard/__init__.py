@@ -13,6 +13,7 @@ from .errors import (
     PlanError,
 )
 from .keys import GROUP, Keys, Partition
+from .ledger import Ledger
 from .models import (
     Artifact,
     Claim,
@@ -52,6 +53,7 @@ __all__ = [
     "Heartbeat",
     "InvalidState",
     "Keys",
+    "Ledger",
     "NotFound",
     "OrchestraError",
     "Outcome",

@@ -27,6 +27,7 @@ from .artifacts import Artifacts
 from .dedupe import Dedupe
 from .events import EventLog
 from .keys import Keys
+from .ledger import Ledger
 from .registry import PeerRegistry
 from .runs import Runs
 from .settings import BoardSettings
@@ -45,7 +46,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 
 @dataclass(frozen=True)
 class Board:
-    """Runs, tasks, events, artifacts, peers and dedupe keys of one namespace."""
+    """Runs, tasks, events, artifacts, peers, dedupe keys and ledgers of one namespace."""
 
     core: Core
     runs: Runs
@@ -54,6 +55,7 @@ class Board:
     artifacts: Artifacts
     peers: PeerRegistry
     dedupe: Dedupe
+    ledger: Ledger
 
     @classmethod
     def from_core(cls, core: Core) -> Board:
@@ -65,6 +67,7 @@ class Board:
             artifacts=Artifacts(core),
             peers=PeerRegistry(core),
             dedupe=Dedupe(core),
+            ledger=Ledger(core),
         )
 
     @property

@@ -10,7 +10,8 @@ stays inside one slot; Lua scripts derive the partition's other keys from
     {ns}:{p}:task:{task_id}       hash     Task record (see models.Task for the fields)
     {ns}:{p}:run:{run_id}         hash     Run record and its counters
     {ns}:{p}:run:{run_id}:tasks   list     task ids of the run, in plan order
-    {ns}:{p}:runs                 zset     run ids scored by creation time (ms)
+    {ns}:{p}:runs                 zset     run ids scored by their creation sequence number
+    {ns}:{p}:runseq               string   the last creation sequence number of the partition
     {ns}:{p}:events               stream   every event of the partition (approx. trimmed)
     {ns}:{p}:artifacts:{run_id}   hash     artifact name -> metadata JSON
     {ns}:{p}:blob:{run_id}:{name} string   artifact bytes
@@ -18,6 +19,8 @@ stays inside one slot; Lua scripts derive the partition's other keys from
     {ns}:{p}:delayed              zset     task ids waiting for a retry, scored by due time (ms)
     {ns}:{p}:capabilities         set      capability names that ever had a task posted
     {ns}:{p}:dedupe:{key}         string   run id created for a delivery id (with TTL)
+    {ns}:ledger:{name}            list     JSON entries that outlive runs (a service's deploy
+                                           history), newest first, capped
     {ns}:peers                    hash     peer id -> PeerInfo JSON (descriptor)
     {ns}:peer:{peer_id}           string   heartbeat JSON, expires after the liveness TTL
 
@@ -80,6 +83,10 @@ class Partition:
         return f"{self.prefix}:runs"
 
     @property
+    def runseq(self) -> str:
+        return f"{self.prefix}:runseq"
+
+    @property
     def events(self) -> str:
         return f"{self.prefix}:events"
 
@@ -134,3 +141,6 @@ class Keys:
 
     def peer(self, peer_id: str) -> str:
         return f"{self.ns}:peer:{peer_id}"
+
+    def ledger(self, name: str) -> str:
+        return f"{self.ns}:ledger:{name}"

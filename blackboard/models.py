@@ -62,6 +62,8 @@ class TaskSpec(BaseModel):
     needs: tuple[str, ...] = ()
     approval: bool = False
     """Wait for a human approval once its needs are met, before it is posted."""
+    always: bool = False
+    """Run once every need has finished, whatever its outcome (a report, a cleanup)."""
     max_attempts: int | None = Field(default=None, ge=1, le=100)
     retry_backoff_ms: int | None = Field(default=None, ge=0)
 
@@ -123,6 +125,7 @@ class Task(BaseModel):
     deps: int = 0
     approval: bool = False
     approved_by: str = ""
+    always: bool = False
     attempt: int = 0
     token: int = 0
     max_attempts: int = 3
@@ -151,6 +154,7 @@ class Task(BaseModel):
             deps=_int(f.get("deps")),
             approval=f.get("approval") == "1",
             approved_by=f.get("approved_by", ""),
+            always=f.get("always") == "1",
             attempt=_int(f.get("attempt")),
             token=_int(f.get("token")),
             max_attempts=_int(f.get("max_attempts")) or 1,
@@ -194,6 +198,8 @@ class Run(BaseModel):
     meta: RunMeta
     created_ms: int = 0
     finished_ms: int = 0
+    seq: int = 0
+    """Creation order within the run's partition."""
     traceparent: str = ""
     total: int = 0
     remaining: int = 0
@@ -213,6 +219,7 @@ class Run(BaseModel):
             meta=RunMeta.model_validate_json(f.get("meta") or "{}"),
             created_ms=_int(f.get("created")),
             finished_ms=_int(f.get("finished")),
+            seq=_int(f.get("seq")),
             traceparent=f.get("traceparent", ""),
             total=_int(f.get("total")),
             remaining=_int(f.get("remaining")),

@@ -68,6 +68,7 @@ def _encode_tasks(
             str(s.max_attempts or default_attempts),
             str(s.retry_backoff_ms or 0),
             traceparent,
+            "1" if s.always else "0",
         ]
         for s in specs
     ]
@@ -121,17 +122,15 @@ class Runs:
         return Run.from_fields(fields)
 
     async def recent(self, limit: int = 20) -> list[Run]:
-        """The newest runs over every partition, newest first."""
+        """The newest runs over every partition, newest first (in creation order within one)."""
         c = self._c
-        ids: list[tuple[float, str]] = []
-        for part in c.keys.all_partitions():
-            for rid, score in await c.redis.zrevrange(part.runs, 0, limit - 1, withscores=True):
-                ids.append((score, rid))
-        ids.sort(reverse=True)
         pipe = c.redis.pipeline(transaction=False)
-        for _, rid in ids[:limit]:
-            pipe.hgetall(c.keys.for_run(rid).run(rid))
-        return [Run.from_fields(f) for f in await pipe.execute() if f]
+        for part in c.keys.all_partitions():
+            for rid in await c.redis.zrevrange(part.runs, 0, limit - 1):
+                pipe.hgetall(part.run(rid))
+        runs = [Run.from_fields(f) for f in await pipe.execute() if f]
+        runs.sort(key=lambda r: (r.created_ms, r.seq), reverse=True)
+        return runs[:limit]
 
     async def task(self, tid: str) -> Task:
         fields = await self._c.redis.hgetall(self._c.keys.for_task(tid).task(tid))

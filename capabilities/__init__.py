@@ -18,4 +18,7 @@ __all__ = [
 
 def builtin() -> list[Capability]:
     """The capabilities this package ships; each decides its own availability."""
-    return []
+    from .plan.capability import Plan
+    from .report import Report
+
+    return [Plan(), Report()]

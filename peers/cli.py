@@ -10,14 +10,17 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-import anyio
 import typer
 from rich.console import Console
 
 from blackboard import TRANSIENT_ERRORS, Board, BoardSettings, OrchestraError, connect
 
 from . import views
+from ._aio import run_async
 from .catalog import default_catalog
+from .cli_config import config_app
+from .cli_gateway import gateway, webhook_app
+from .cli_run import plan_command, run_command
 from .runtime import Peer, advertisable
 from .settings import PeerSettings, parse_list, parse_tags
 
@@ -30,19 +33,18 @@ app = typer.Typer(
 )
 board_app = typer.Typer(no_args_is_help=True, help="Look at and act on the board (needs REDIS_URL).")
 app.add_typer(board_app, name="board")
+app.command("run")(run_command)
+app.command("plan")(plan_command)
+app.add_typer(config_app, name="config")
+app.command()(gateway)
+app.add_typer(webhook_app, name="webhook")
 
 console = Console()
 err = Console(stderr=True)
 
 
 def _run(fn: Callable[[], Awaitable[T]]) -> T:
-    try:
-        import uvloop  # noqa: F401 - the `fast` extra
-
-        options: dict[str, Any] = {"use_uvloop": True}
-    except ImportError:
-        options = {}
-    return anyio.run(fn, backend_options=options)
+    return run_async(fn)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

@@ -34,6 +34,7 @@ from blackboard import (
     Success,
 )
 from capabilities import Capability, Context, Result, TaskFailed
+from capabilities.host import Host
 
 from ._backoff import Backoff
 from ._inflight import Held, InFlight
@@ -76,9 +77,16 @@ async def advertisable(catalog: Catalog, names: Sequence[str]) -> list[Capabilit
 
 
 class Peer:
-    def __init__(self, board: Board, settings: PeerSettings, capabilities: Sequence[Capability]) -> None:
+    def __init__(
+        self,
+        board: Board,
+        settings: PeerSettings,
+        capabilities: Sequence[Capability],
+        host: Host | None = None,
+    ) -> None:
         self.board = board
         self.settings = settings
+        self.host = host or Host.at(settings.cache_dir)
         self.id = default_peer_id(settings.name)
         self._caps = {c.name: c for c in capabilities}
         self.stats = PeerStats()
@@ -266,7 +274,7 @@ class Peer:
 
     async def _handle(self, claim: Claim) -> Outcome | None:
         cap = self._caps[claim.capability]
-        ctx = Context(self.board, claim, self.id)
+        ctx = Context(self.board, claim, self.id, self.host)
         try:
             result = await cap.run(claim, ctx)
         except TaskFailed as exc:
@@ -276,6 +284,9 @@ class Peer:
             return None
         except Exception as exc:
             return Failure(claim, traceback.format_exc(), summary=f"{type(exc).__name__}: {exc}"[:300])
+        finally:
+            with anyio.CancelScope(shield=True):
+                await ctx.close()
         return Success(claim, result.encode() if isinstance(result, Result) else result)
 
     def _settled(self, outcome: Outcome, settled: Settled | None) -> None:

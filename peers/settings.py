@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from blackboard import BoardSettings
 
@@ -26,6 +27,8 @@ class PeerSettings:
     reap_interval_ms: int | None = None
     """How often expired leases and due retries are looked for; lease/4 (at most 500 ms) by default."""
     prune_interval_s: float = 60.0
+    cache_dir: Path | None = None
+    """Workspaces and mirrors; ``ORCHESTRA_CACHE_DIR`` or ``~/.cache/devops-orchestra`` by default."""
 
     @classmethod
     def from_env(

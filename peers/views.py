@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from blackboard import DeadLetter, PeerStatus, QueueStats, Run, Task
+from capabilities.plan.planner import PlannedRun
 
 _STATE_STYLE = {
     "succeeded": "green",
@@ -39,7 +40,7 @@ def _took(start: int, end: int) -> str:
     return f"{(end - start) / 1000:.2f}s"
 
 
-def _styled(state: str) -> str:
+def styled(state: str) -> str:
     style = _STATE_STYLE.get(state, "")
     return f"[{style}]{state}[/]" if style else state
 
@@ -60,7 +61,7 @@ def runs_table(runs: Sequence[Run]) -> Table:
     for r in runs:
         t.add_row(
             r.id,
-            _styled(r.status.value),
+            styled(r.status.value),
             r.meta.trigger,
             r.meta.branch or "-",
             str(r.total),
@@ -84,7 +85,7 @@ def tasks_table(run: Run, tasks: Sequence[Task]) -> Table:
         t.add_row(
             task.spec,
             task.capability,
-            _styled(task.state.value),
+            styled(task.state.value),
             f"{task.attempt}/{task.max_attempts}",
             task.owner or "-",
             ", ".join(n.split(".", 1)[1] for n in task.needs) or "-",
@@ -132,4 +133,14 @@ def dead_table(dead: Sequence[DeadLetter]) -> Table:
         t.add_column(col, overflow="fold")
     for d in dead:
         t.add_row(_ago(d.ts_ms), d.task, d.capability, str(d.attempts), d.error[:200])
+    return t
+
+
+def plan_table(planned: PlannedRun) -> Table:
+    t = Table(title=f"{planned.kind} pipeline: {len(planned.specs)} task(s)", title_justify="left")
+    for col in ("task", "capability", "needs", "gate"):
+        t.add_column(col, overflow="fold")
+    for spec in planned.specs:
+        gate = "approval" if spec.approval else ("always" if spec.always else "")
+        t.add_row(spec.id, spec.capability, ", ".join(spec.needs) or "-", gate)
     return t

@@ -3,6 +3,7 @@ and the board on both backends (real Redis and the embedded fakeredis)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,6 +12,19 @@ import pytest
 
 from blackboard import Board, BoardSettings, connect
 from tests.support.redis_server import RedisServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Workspaces and snapshots of the whole session (peer processes inherit it), never ~/.cache."""
+    path = Path(tmp_path_factory.mktemp("cache"))
+    old = os.environ.get("ORCHESTRA_CACHE_DIR")
+    os.environ["ORCHESTRA_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("ORCHESTRA_CACHE_DIR", None)
+    else:
+        os.environ["ORCHESTRA_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="session")

@@ -82,7 +82,16 @@ local function settle(run_id, state)
   end
 end
 
--- Skip every task downstream of `id` that has not started (a task it needs failed).
+-- A need of `sid` finished (any outcome): one need fewer; post it when none is left.
+local function need_done(sid)
+  local sk = tkey(sid)
+  if redis.call('HINCRBY', sk, 'deps', -1) <= 0 and redis.call('HGET', sk, 'state') == 'blocked' then
+    post(sid)
+  end
+end
+
+-- Skip every task downstream of `id` that has not started (a task it needs did not succeed);
+-- an `always` task is not skipped: it counts the need as done.
 local function skip_descendants(id, run_id)
   local queue = decode_list(redis.call('HGET', tkey(id), 'succ'))
   local reason = 'skipped: ' .. id .. ' did not succeed'
@@ -91,8 +100,10 @@ local function skip_descendants(id, run_id)
     local sid = queue[i]
     i = i + 1
     local sk = tkey(sid)
-    local f = redis.call('HMGET', sk, 'state', 'succ')
-    if f[1] == 'blocked' or f[1] == 'waiting' then
+    local f = redis.call('HMGET', sk, 'state', 'succ', 'always')
+    if f[3] == '1' then
+      need_done(sid)
+    elseif f[1] == 'blocked' or f[1] == 'waiting' then
       redis.call('HSET', sk, 'state', 'skipped', 'error', reason, 'finished', NOW)
       emit('task.skipped', run_id, sid, nil)
       settle(run_id, 'skipped')

@@ -70,7 +70,7 @@ local list_key = rkey(run_id) .. ':tasks'
 for _, t in ipairs(tasks) do
   redis.call('HSET', tkey(t[1]), 'id', t[1], 'run', run_id, 'spec', t[2], 'capability', t[3],
     'inputs', t[4], 'needs', t[5], 'succ', t[6], 'deps', t[7], 'approval', t[8],
-    'max_attempts', t[9], 'backoff_ms', t[10], 'traceparent', t[11],
+    'max_attempts', t[9], 'backoff_ms', t[10], 'traceparent', t[11], 'always', t[12],
     'state', 'blocked', 'attempt', 0, 'token', 0, 'created', NOW, 'added_by', parent)
   redis.call('RPUSH', list_key, t[1])
   redis.call('SADD', PREFIX .. ':capabilities', t[3])
@@ -84,7 +84,7 @@ for _, pair in ipairs(needs) do
   local ek = tkey(pair[2])
   local st = redis.call('HGET', ek, 'state')
   if st == 'failed' or st == 'skipped' or st == 'cancelled' then
-    doomed[#doomed + 1] = pair[1]
+    if redis.call('HGET', tkey(pair[1]), 'always') ~= '1' then doomed[#doomed + 1] = pair[1] end
   elseif st ~= 'succeeded' then
     redis.call('HINCRBY', tkey(pair[1]), 'deps', 1)
     local succ = decode_list(redis.call('HGET', ek, 'succ'))

@@ -22,12 +22,7 @@ local run_id = f[3]
 redis.call('HSET', tk, 'state', 'succeeded', 'result', ARGV[7], 'finished', NOW,
   'lease_until', 0, 'settled_token', token)
 drop_entry(tk, f[4], f[5])
-for _, sid in ipairs(decode_list(f[6])) do
-  local sk = tkey(sid)
-  if redis.call('HINCRBY', sk, 'deps', -1) == 0 and redis.call('HGET', sk, 'state') == 'blocked' then
-    post(sid)
-  end
-end
+for _, sid in ipairs(decode_list(f[6])) do need_done(sid) end
 emit('task.succeeded', run_id, id, { peer = peer, attempt = tonumber(f[7]) })
 settle(run_id, 'succeeded')
 return { 1, 'ok' }

@@ -8,9 +8,9 @@
 -- ARGV[6] traceparent
 -- ARGV[7] budget               tasks the run may add to itself
 -- ARGV[8] tasks JSON           [[id, spec, capability, inputs, needs, succ, deps,
---                                approval, max_attempts, backoff_ms, traceparent], ...]
+--                                approval, max_attempts, backoff_ms, traceparent, always], ...]
 -- ARGV[9] dedupe ttl ms        '' for no dedupe
--- Derived keys: task hashes, {p}:run:{id}:tasks, {p}:runs, {p}:capabilities,
+-- Derived keys: task hashes, {p}:run:{id}:tasks, {p}:runs, {p}:runseq, {p}:capabilities,
 --               capability streams, events.
 -- Returns {1, run_id} when created, {0, existing_run_id} for a duplicate delivery.
 
@@ -26,10 +26,11 @@ end
 
 local tasks = cjson.decode(ARGV[8])
 local n = #tasks
-redis.call('HSET', KEYS[1], 'id', run_id, 'status', 'running', 'created', NOW,
+local seq = redis.call('INCR', PREFIX .. ':runseq')
+redis.call('HSET', KEYS[1], 'id', run_id, 'status', 'running', 'created', NOW, 'seq', seq,
   'meta', ARGV[5], 'traceparent', ARGV[6], 'budget', ARGV[7], 'added', 0,
   'total', n, 'remaining', n, 'succeeded', 0, 'failed', 0, 'skipped', 0, 'cancelled', 0)
-redis.call('ZADD', PREFIX .. ':runs', NOW, run_id)
+redis.call('ZADD', PREFIX .. ':runs', seq, run_id)
 
 local list_key = rkey(run_id) .. ':tasks'
 local caps = {}
@@ -37,7 +38,7 @@ local ids = {}
 for _, t in ipairs(tasks) do
   redis.call('HSET', tkey(t[1]), 'id', t[1], 'run', run_id, 'spec', t[2], 'capability', t[3],
     'inputs', t[4], 'needs', t[5], 'succ', t[6], 'deps', t[7], 'approval', t[8],
-    'max_attempts', t[9], 'backoff_ms', t[10], 'traceparent', t[11],
+    'max_attempts', t[9], 'backoff_ms', t[10], 'traceparent', t[11], 'always', t[12],
     'state', 'blocked', 'attempt', 0, 'token', 0, 'created', NOW)
   caps[t[3]] = true
   ids[#ids + 1] = t[1]

@@ -21,6 +21,7 @@ StrategyType = Literal["blue-green", "canary", "rolling"]
 NotifyOn = Literal["start", "success", "failure", "rollback", "approval", "deploy"]
 
 _NAME = r"^[a-z0-9][a-z0-9\-_]{0,62}$"
+_SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
@@ -63,7 +64,7 @@ class Build(Section):
     command: str | list[str] | None = None
     """For tool custom: the command that builds."""
     registry: str | None = None
-    """Where images are pushed (``ghcr.io/org``, ``123.dkr.ecr.us-east-1.amazonaws.com``, ``127.0.0.1:5000``)."""
+    """Where images are pushed: ``ghcr.io/org``, an ECR host, ``127.0.0.1:5000``."""
 
 
 class Coverage(Section):
@@ -73,7 +74,9 @@ class Coverage(Section):
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
-        return {"threshold": percent(value)} if isinstance(value, int | float | str) else value
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            return {"threshold": percent(value)}
+        return value
 
     @field_validator("threshold", mode="before")
     @classmethod
@@ -96,6 +99,32 @@ class Testing(Section):
     @classmethod
     def _seconds(cls, value: Any) -> Any:
         return seconds(value)
+
+
+Severity = Literal["note", "warning", "error"]
+SecuritySeverity = Literal["low", "medium", "high", "critical"]
+
+
+class Analysis(Section):
+    """The code quality gate of the analyze stage."""
+
+    fail_on: Severity | Literal["never"] = "error"
+    """Findings at or above this level fail the stage and stop the run before build."""
+    max_warnings: int | None = Field(default=None, ge=0)
+    """Also fail when there are more warnings than this."""
+    review: bool = True
+    """Ask the LLM for advisory review comments (never a gate on its own)."""
+
+
+class Scan(Section):
+    """The security gate of the scan stage."""
+
+    fail_on: SecuritySeverity | Literal["never"] = "high"
+    """Findings at or above this severity fail the stage."""
+    secrets: bool = True
+    """Look for hard-coded keys and high-entropy strings."""
+    ignore: list[str] = Field(default_factory=list)
+    """Rule ids to ignore (``B101``, ``DL3008``, ``CKV_AWS_20``)."""
 
 
 class Strategy(Section):
@@ -122,7 +151,8 @@ class Strategy(Section):
     @field_validator("steps")
     @classmethod
     def _steps(cls, steps: list[int]) -> list[int]:
-        if not steps or any(not 0 < s <= 100 for s in steps) or steps != sorted(steps) or steps[-1] != 100:
+        increasing = steps == sorted(steps) and len(set(steps)) == len(steps)
+        if not steps or any(not 0 < s <= 100 for s in steps) or not increasing or steps[-1] != 100:
             raise ValueError("steps must be increasing percentages ending at 100, like [10, 50, 100]")
         return steps
 
@@ -208,9 +238,15 @@ class Secrets(Section):
     @field_validator("keys")
     @classmethod
     def _names_only(cls, keys: list[str]) -> list[str]:
-        for key in keys:
-            if "=" in key or ":" in key or not re.match(r"^[A-Za-z_][A-Za-z0-9_./-]*$", key):
-                raise ValueError(f"secrets.keys lists names only; {key.split('=')[0].split(':')[0]!r} looks like it carries a value")
+        for i, key in enumerate(keys):
+            if not _SECRET_NAME.match(key):
+                # never echo the entry: it may hold the very value that must not be written down
+                name = re.split(r"[=:\s]", key, maxsplit=1)[0]
+                shown = f" ({name!r} followed by more)" if _SECRET_NAME.match(name) and name != key else ""
+                raise ValueError(
+                    f"entry {i}{shown} is not a name: secrets.keys lists names like DB_PASSWORD; "
+                    "the values live in the secret manager"
+                )
         return keys
 
 
@@ -275,10 +311,14 @@ class Observability(Section):
         return seconds(value)
 
 
+def _default_notify() -> list[NotifyOn]:
+    return ["failure", "rollback", "approval"]
+
+
 class ChatOps(Section):
     platform: Literal["slack", "none"] = "none"
     channel: str | None = None
-    notify_on: list[NotifyOn] = Field(default_factory=lambda: ["failure", "rollback", "approval"])
+    notify_on: list[NotifyOn] = Field(default_factory=lambda: _default_notify())
     allow: dict[str, list[str]] = Field(default_factory=dict)
     """Command -> Slack user ids or user group handles allowed to run it; absent: everyone."""
 
@@ -314,6 +354,8 @@ class OrchestraConfig(Section):
     project: Project = Field(default_factory=Project)
     build: Build = Field(default_factory=Build)
     testing: Testing = Field(default_factory=Testing)
+    analysis: Analysis = Field(default_factory=Analysis)
+    scan: Scan = Field(default_factory=Scan)
     deployment: Deployment = Field(default_factory=Deployment)
     infrastructure: Infrastructure = Field(default_factory=Infrastructure)
     secrets: Secrets = Field(default_factory=Secrets)

@@ -53,3 +53,12 @@ async def test_dedupe_keys(board: Board) -> None:
     assert await board.dedupe.first("delivery-1")
     assert not await board.dedupe.first("delivery-1")
     assert await board.dedupe.first("delivery-2")
+
+
+async def test_a_ledger_keeps_the_newest_entries_across_runs(board: Board) -> None:
+    for version in range(5):
+        await board.ledger.append("deploys:shop:api", {"version": version, "healthy": version != 3}, maxlen=3)
+    entries = await board.ledger.read("deploys:shop:api")
+    assert [e["version"] for e in entries] == [4, 3, 2]
+    assert entries[1]["healthy"] is False and entries[0]["ts_ms"] > 0
+    assert await board.ledger.read("deploys:shop:other") == []

@@ -203,3 +203,22 @@ async def test_wait_times_out_with_the_run_state(board: Board) -> None:
     created = await board.runs.create([spec("a")])
     with pytest.raises(TimeoutError, match="1 task"):
         await board.runs.wait(created.run_id, timeout_s=0.1)
+
+
+async def test_an_always_task_runs_after_its_needs_whatever_their_outcome(board: Board) -> None:
+    created = await board.runs.create(
+        [
+            spec("test", cap="fail"),
+            spec("scan"),
+            spec("build", "test", "scan"),
+            spec("report", "build", "scan", always=True),
+        ]
+    )
+    await board.tasks.ensure_groups(["fail", "noop"])
+    [test] = await board.tasks.claim("p1", ["fail"], 5, 0)
+    await board.tasks.settle("p1", [Failure(test, "3 tests failed")])
+    assert (await states(board, created.run_id))["report"] is TaskState.BLOCKED  # scan not done yet
+    assert await drive(board, created.run_id, ["noop"]) == ["scan", "report"]
+    st = await states(board, created.run_id)
+    assert (st["build"], st["report"]) == (TaskState.SKIPPED, TaskState.SUCCEEDED)
+    assert (await board.runs.get(created.run_id)).status is RunStatus.FAILED  # the report does not hide it

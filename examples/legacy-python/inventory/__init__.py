@@ -1,0 +1,1 @@
+"""A small inventory library written long ago, without tests."""
