@@ -54,9 +54,8 @@ async def run_pipeline(
     host = Host.at()
     with console.status("snapshotting the source…"):
         snap = await snapshot(opts.path, host.cache_dir)
-    console.print(
-        f"source: {opts.path.resolve()} ({snap.files} files, branch {snap.branch}, snapshot {snap.commit[:12]})"
-    )
+    where = f"{opts.path.resolve()} ({snap.files} files, branch {snap.branch})"
+    console.print(f"source: {where}, snapshot {snap.commit[:12]}")
     trigger = Trigger(
         event="pull_request" if opts.event == "pr" else opts.event,
         source="cli",
