@@ -62,7 +62,9 @@ async def run_stage(
     created = await board.runs.create(
         [spec], RunMeta(trigger="test", repo=snap.repo, commit=snap.commit, branch=snap.branch)
     )
-    await board.artifacts.put(created.run_id, "config.json", config.model_dump_json(), content_type="application/json")
+    await board.artifacts.put(
+        created.run_id, "config.json", config.model_dump_json(), content_type="application/json"
+    )
     async with running_peer(board, [capability, *(extra or [])]):
         run = await board.runs.wait(created.run_id, timeout_s=timeout_s)
     [task] = [t for t in await board.runs.tasks(created.run_id) if t.spec == spec.id]
