@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import anyio
+
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
@@ -136,9 +138,28 @@ async def open_board(settings: BoardSettings) -> Board:
 
 
 @asynccontextmanager
-async def connect(settings: BoardSettings) -> AsyncIterator[Board]:
-    board = await open_board(settings)
+async def connect(settings: BoardSettings, *, wait_s: float = 0.0) -> AsyncIterator[Board]:
+    """Open the board for the block. With ``wait_s``, keep trying (with backoff) while Redis does
+    not answer yet, as processes started together by a supervisor need."""
+    board = await wait_for_board(settings, wait_s) if wait_s > 0 else await open_board(settings)
     try:
         yield board
     finally:
         await board.close()
+
+
+async def wait_for_board(settings: BoardSettings, wait_s: float) -> Board:
+    """``open_board``, retried with backoff until it works or ``wait_s`` passes."""
+    deadline = anyio.current_time() + wait_s
+    delay, told = 0.1, False
+    while True:
+        try:
+            return await open_board(settings)
+        except TRANSIENT_ERRORS as exc:
+            if anyio.current_time() + delay > deadline:
+                raise
+            if not told:
+                log.warning("waiting for the board at %s (%s)", settings.redis_url, exc)
+                told = True
+            await anyio.sleep(delay)
+            delay = min(delay * 2, 2.0)

@@ -36,6 +36,8 @@ class BoardSettings:
     dedupe_ttl_s: int = 7 * 24 * 3600
     peer_ttl_ms: int = 10_000
     """A peer whose heartbeat is older than this is not alive."""
+    connect_timeout_s: int = 30
+    """How long a long-running process (peer, gateway) waits for Redis at start-up."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> BoardSettings:

@@ -51,9 +51,11 @@ class Context:
         run = await self.run()
         if not run.meta.repo or not run.meta.commit:
             raise TaskFailed(f"run {run.id} names no repository and commit to check out")
-        dest = self.host.workspaces.work / f"{self.task.task_id.replace(':', '_')}-{self.task.token}"
-        self._checkouts.append(dest)
-        return await self.host.workspaces.checkout(run.meta.repo, run.meta.commit, dest)
+        # the folder carries the repository's name: detection names a single service after it
+        name = run.meta.labels.get("project") or "src"
+        home = self.host.workspaces.work / f"{self.task.task_id.replace(':', '_')}-{self.task.token}"
+        self._checkouts.append(home)
+        return await self.host.workspaces.checkout(run.meta.repo, run.meta.commit, home / name)
 
     async def config(self) -> OrchestraConfig:
         """The run's resolved ``devops_orchestra.yaml`` (the plan task stored it)."""

@@ -131,7 +131,7 @@ def peer(
 
 async def _serve(settings: PeerSettings, catalog: Any) -> None:
     caps = await advertisable(catalog, settings.capabilities)
-    async with connect(settings.board) as board:
+    async with connect(settings.board, wait_s=settings.board.connect_timeout_s) as board:
         peer = Peer(board, settings, caps)
         # everything loaded so far lives as long as the process: keep it out of the collector's
         # passes, which otherwise cost a task tens of microseconds on its way to the handler

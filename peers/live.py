@@ -85,14 +85,19 @@ async def _follow_live(
 
 async def _follow_lines(board: Board, run_id: str, console: Console, cursor: dict[str, str]) -> Run:
     started = time.monotonic()
-    while True:
-        for event in await board.events.read(cursor, count=1000, block_ms=1000):
+
+    async def show(block_ms: int) -> None:
+        for event in await board.events.read(cursor, count=1000, block_ms=block_ms):
             if event.run == run_id:
                 line = _line(event, time.monotonic() - started)
                 if line:
                     console.print(line, highlight=False)
+
+    while True:
+        await show(1000)
         run = await board.runs.get(run_id)
         if run.finished:
+            await show(0)  # what arrived between the last read and the run's end
             return run
         await anyio.lowlevel.checkpoint()
 

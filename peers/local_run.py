@@ -62,6 +62,7 @@ async def run_pipeline(
         repo=snap.repo,
         commit=snap.commit,
         branch=opts.branch or snap.branch,
+        name=opts.path.resolve().name,
         base="main" if opts.event == "pr" else None,
         only=opts.only,
         services=opts.services,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from blackboard import Board, Created, RunMeta, TaskSpec
 
-from .trigger import Trigger
+from .trigger import Trigger, repo_name
 
 PLAN_BUDGET = 400
 """Tasks a plan may add to its run, on top of the self-correction budget."""
@@ -20,7 +20,15 @@ async def start_pipeline(
         repo=trigger.repo,
         commit=trigger.commit,
         branch=trigger.branch,
-        labels={k: v for k, v in {"pr": str(trigger.pr or ""), "repo": trigger.full_name or ""}.items() if v},
+        labels={
+            k: v
+            for k, v in {
+                "project": trigger.name or repo_name(trigger.repo),
+                "pr": str(trigger.pr or ""),
+                "repo": trigger.full_name or "",
+            }.items()
+            if v
+        },
     )
     plan = TaskSpec(id="plan", capability="plan", inputs={"trigger": trigger.model_dump(mode="json")})
     return await board.runs.create(

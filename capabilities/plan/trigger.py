@@ -9,6 +9,11 @@ from pydantic import BaseModel, ConfigDict
 ZERO_SHA = "0" * 40
 
 
+def repo_name(url: str) -> str:
+    """``https://github.com/acme/shop.git`` -> ``shop``."""
+    return url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "repo"
+
+
 class Trigger(BaseModel):
     """Travels in the plan task's inputs; everything a planner needs about the event."""
 
@@ -26,6 +31,8 @@ class Trigger(BaseModel):
     pr: int | None = None
     full_name: str | None = None
     """``owner/repo`` on GitHub, for statuses and comments."""
+    name: str | None = None
+    """The repository's name (the default project and service name)."""
     changed: tuple[str, ...] | None = None
     """Paths the event changed, when known; None means unknown (plan every service)."""
     sender: str | None = None

@@ -109,7 +109,7 @@ def server(app: FastAPI, settings: GatewaySettings) -> GatewayServer:
 
 async def serve(settings: GatewaySettings) -> None:
     """Open the board, serve until SIGTERM/SIGINT, let requests in flight finish, close the board."""
-    async with connect(settings.board) as board:
+    async with connect(settings.board, wait_s=settings.board.connect_timeout_s) as board:
         await board.ping()
         app = create_app(board, settings)
         if not settings.webhook_secret:

@@ -227,6 +227,7 @@ def _push(p: dict[str, Any], delivery: str) -> Trigger | str:
         commit=_sha(p, "after"),
         branch=_branch(ref.removeprefix("refs/heads/")),
         full_name=_opt_str(p, "repository", "full_name"),
+        name=_opt_str(p, "repository", "name"),
         changed=_changed(p),
         sender=_opt_str(p, "sender", "login"),
         delivery=delivery,
@@ -270,6 +271,7 @@ def _pull_request(p: dict[str, Any], delivery: str) -> Trigger | str:
         pr=number,
         full_name=_opt_str(p, "pull_request", "base", "repo", "full_name")
         or _opt_str(p, "repository", "full_name"),
+        name=_opt_str(p, "repository", "name"),
         sender=_opt_str(p, "sender", "login"),
         delivery=delivery,
     )

@@ -15,9 +15,11 @@ from tests.support.peers import ROOT, PeerProcess
 pytestmark = pytest.mark.anyio
 
 
-def orchestra(*args: str, url: str | None = None, ns: str = "orch") -> subprocess.CompletedProcess[str]:
+def orchestra(
+    *args: str, url: str | None = None, ns: str = "orch", env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update({"PYTHONPATH": str(ROOT), "COLUMNS": "200", "ORCHESTRA_NAMESPACE": ns})
+    env.update({"PYTHONPATH": str(ROOT), "COLUMNS": "200", "ORCHESTRA_NAMESPACE": ns, **(env_extra or {})})
     if url:
         env["REDIS_URL"] = url
     return subprocess.run(
@@ -84,9 +86,16 @@ def test_peer_refuses_unknown_capabilities_and_bad_tags(redis_server) -> None:  
     )
     assert tag.returncode == 2 and "key=value" in tag.stderr
     down = orchestra(
-        "peer", "-c", "noop", "--load", "tests.support.capabilities", url="redis://127.0.0.1:1/0"
+        "peer",
+        "-c",
+        "noop",
+        "--load",
+        "tests.support.capabilities",
+        url="redis://127.0.0.1:1/0",
+        env_extra={"ORCHESTRA_CONNECT_TIMEOUT_S": "1"},
     )
     assert down.returncode == 2 and "cannot reach the board" in down.stderr
+    assert "waiting for the board" in down.stderr  # it tried for a while first
 
 
 def test_peer_check_answers_from_the_heartbeat(redis_settings: BoardSettings, tmp_path: Path) -> None:

@@ -59,9 +59,10 @@ async def run_stage(
         inputs={"service": name, "stage": stage or capability.name, "kind": kind, **(inputs or {})},
         max_attempts=1,
     )
-    created = await board.runs.create(
-        [spec], RunMeta(trigger="test", repo=snap.repo, commit=snap.commit, branch=snap.branch)
+    meta = RunMeta(
+        trigger="test", repo=snap.repo, commit=snap.commit, branch=snap.branch, labels={"project": repo.name}
     )
+    created = await board.runs.create([spec], meta)
     await board.artifacts.put(
         created.run_id, "config.json", config.model_dump_json(), content_type="application/json"
     )
