@@ -31,9 +31,12 @@ class TaskState(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"  # a task it needs failed
     CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"  # failed, after handing its dependents to a corrected task
 
 
-TERMINAL_STATES = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.SKIPPED, TaskState.CANCELLED})
+TERMINAL_STATES = frozenset(
+    {TaskState.SUCCEEDED, TaskState.FAILED, TaskState.SKIPPED, TaskState.CANCELLED, TaskState.SUPERSEDED}
+)
 
 
 class RunStatus(StrEnum):
@@ -139,6 +142,7 @@ class Task(BaseModel):
     result: Any = None
     error: str = ""
     traceparent: str = ""
+    superseded_by: str = ""
 
     @classmethod
     def from_fields(cls, f: dict[str, str]) -> Task:
@@ -168,6 +172,7 @@ class Task(BaseModel):
             result=_loads(f.get("result"), None),
             error=f.get("error", ""),
             traceparent=f.get("traceparent", ""),
+            superseded_by=f.get("superseded_by", ""),
         )
 
     @property
@@ -207,6 +212,7 @@ class Run(BaseModel):
     failed: int = 0
     skipped: int = 0
     cancelled: int = 0
+    superseded: int = 0
     budget: int = 0
     added: int = 0
     reason: str = ""
@@ -227,6 +233,7 @@ class Run(BaseModel):
             failed=_int(f.get("failed")),
             skipped=_int(f.get("skipped")),
             cancelled=_int(f.get("cancelled")),
+            superseded=_int(f.get("superseded")),
             budget=_int(f.get("budget")),
             added=_int(f.get("added")),
             reason=f.get("reason", ""),

@@ -157,13 +157,18 @@ class Runs:
         *,
         before: Mapping[str, Sequence[str]] | None = None,
         parent: Claim | None = None,
+        takeover: str | None = None,
     ) -> int:
         """Add tasks to a running run, within its budget.
 
         ``needs`` may name tasks already in the run. ``before`` maps a new spec id to
         existing spec ids (not yet started) that must now also wait for it. From inside a
         task pass its ``parent`` claim: a peer that lost the task's lease cannot add.
+        ``takeover`` names a new task that takes over the parent's dependents; if the parent
+        then fails it ends ``superseded`` (a corrected attempt carries the run on).
         """
+        if takeover is not None and takeover not in {s.id for s in specs}:
+            raise PlanError(f"takeover: {takeover!r} is not one of the new tasks")
         c = self._c
         part = c.keys.for_run(run_id)
         existing = frozenset(
@@ -194,6 +199,7 @@ class Runs:
                 json.dumps(tasks),
                 json.dumps(needs),
                 json.dumps(before_pairs),
+                task_id(run_id, takeover) if takeover else "",
             ],
         )
         return int(n)

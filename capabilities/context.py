@@ -106,10 +106,17 @@ class Context:
         await self._board.events.emit(kind, self.task.run_id, self.task.task_id, data)
 
     async def add_tasks(
-        self, specs: Sequence[TaskSpec], *, before: Mapping[str, Sequence[str]] | None = None
+        self,
+        specs: Sequence[TaskSpec],
+        *,
+        before: Mapping[str, Sequence[str]] | None = None,
+        takeover: str | None = None,
     ) -> int:
-        """Grow this task's run (the plan, a rollback after a failed canary, a corrected build)."""
-        return await self._board.runs.add_tasks(self.task.run_id, specs, before=before, parent=self.task)
+        """Grow this task's run (the plan, a rollback after a failed canary, a corrected build).
+        ``takeover``: a new task that takes over this task's dependents (healing)."""
+        return await self._board.runs.add_tasks(
+            self.task.run_id, specs, before=before, parent=self.task, takeover=takeover
+        )
 
     async def close(self) -> None:
         """Remove the task's working copies (unless the host keeps them)."""

@@ -19,6 +19,7 @@ _STATE_STYLE = {
     "skipped": "dim",
     "cancelled": "dim",
     "blocked": "dim",
+    "superseded": "yellow",
 }
 
 

@@ -13,7 +13,7 @@ local MAXLEN = ARGV[3]
 local _t = redis.call('TIME')
 local NOW = tonumber(_t[1]) * 1000 + math.floor(tonumber(_t[2]) / 1000)
 
-local TERMINAL = { succeeded = true, failed = true, skipped = true, cancelled = true }
+local TERMINAL = { succeeded = true, failed = true, skipped = true, cancelled = true, superseded = true }
 
 local function tkey(id) return PREFIX .. ':task:' .. id end
 local function rkey(id) return PREFIX .. ':run:' .. id end
@@ -58,7 +58,8 @@ end
 
 local function finish_run(run_id)
   local rk = rkey(run_id)
-  local f = redis.call('HMGET', rk, 'status', 'succeeded', 'failed', 'skipped', 'cancelled', 'total')
+  local f = redis.call('HMGET', rk, 'status', 'succeeded', 'failed', 'skipped', 'cancelled', 'total',
+    'superseded')
   if f[1] ~= 'running' then return end
   local final = 'succeeded'
   if tonumber(f[5] or '0') > 0 then
@@ -70,7 +71,7 @@ local function finish_run(run_id)
   emit('run.' .. final, run_id, '', {
     total = tonumber(f[6] or '0'), succeeded = tonumber(f[2] or '0'),
     failed = tonumber(f[3] or '0'), skipped = tonumber(f[4] or '0'),
-    cancelled = tonumber(f[5] or '0') })
+    cancelled = tonumber(f[5] or '0'), superseded = tonumber(f[7] or '0') })
 end
 
 -- Count one task of the run as finished in `state`; the last one finishes the run.
@@ -112,8 +113,19 @@ local function skip_descendants(id, run_id)
   end
 end
 
--- Mark a task failed for good: settle it, then skip what depends on it.
+-- Mark a task failed for good: settle it, then skip what depends on it. A task that handed its
+-- dependents to a corrected task (add_tasks' takeover) is superseded instead: nothing is skipped
+-- and the run's outcome is the corrected task's.
 local function fail_task(id, run_id, err, data)
+  local by = redis.call('HGET', tkey(id), 'superseded_by')
+  if by and by ~= '' then
+    redis.call('HSET', tkey(id), 'state', 'superseded', 'error', err, 'finished', NOW, 'lease_until', 0)
+    data = data or {}
+    data.by = by
+    emit('task.superseded', run_id, id, data)
+    settle(run_id, 'superseded')
+    return
+  end
   redis.call('HSET', tkey(id), 'state', 'failed', 'error', err, 'finished', NOW, 'lease_until', 0)
   emit('task.failed', run_id, id, data)
   settle(run_id, 'failed')

@@ -9,6 +9,9 @@
 -- ARGV[8] existing needs JSON  [[new_id, existing_id], ...]
 -- ARGV[9] before JSON          [[new_id, existing_id], ...]: existing tasks (still blocked)
 --                              that must now also wait for the new task
+-- ARGV[10] takeover            '' or the id of a new task that takes over the parent's dependents:
+--                              they now wait for it instead, and the parent, if it then fails,
+--                              ends superseded (healing: diagnose, then a corrected attempt)
 -- Derived keys: task hashes, {p}:run:{id}:tasks, {p}:capabilities, streams, events.
 -- Validates everything before writing anything (a Lua error does not roll back).
 -- Returns {1, n} or an error reply starting with BOARD.
@@ -65,6 +68,14 @@ for _, pair in ipairs(before) do
   end
 end
 
+local takeover = ARGV[10]
+if takeover ~= '' then
+  if parent == '' then return redis.error_reply('BOARD a takeover needs the parent task') end
+  local known = false
+  for _, t in ipairs(tasks) do if t[1] == takeover then known = true end end
+  if not known then return redis.error_reply('BOARD takeover ' .. takeover .. ' is not a new task') end
+end
+
 -- write
 local list_key = rkey(run_id) .. ':tasks'
 for _, t in ipairs(tasks) do
@@ -98,6 +109,15 @@ for _, pair in ipairs(before) do
   local succ = decode_list(redis.call('HGET', nk, 'succ'))
   succ[#succ + 1] = pair[2]
   redis.call('HSET', nk, 'succ', cjson.encode(succ))
+end
+if takeover ~= '' then
+  local pk = tkey(parent)
+  local moved = decode_list(redis.call('HGET', pk, 'succ'))
+  local nk = tkey(takeover)
+  local succ = decode_list(redis.call('HGET', nk, 'succ'))
+  for _, sid in ipairs(moved) do succ[#succ + 1] = sid end
+  if #succ > 0 then redis.call('HSET', nk, 'succ', cjson.encode(succ)) end
+  redis.call('HSET', pk, 'succ', '[]', 'superseded_by', takeover)
 end
 emit('run.grown', run_id, parent, { added = n })
 for _, id in ipairs(doomed) do

@@ -12,11 +12,12 @@
 -- ARGV[10] backoff cap ms
 -- ARGV[11] summary             one line for the event
 -- Derived keys: the capability stream, {p}:delayed, successor task hashes, run hash, events.
+-- A task that handed its dependents over (add_tasks' takeover) is not retried: it is superseded.
 -- Returns {1, 'retrying', delay_ms} | {1, 'failed'} | {1, 'duplicate'} | {0, reason}.
 
 local tk, id, token, peer = KEYS[1], ARGV[4], ARGV[5], ARGV[6]
 local f = redis.call('HMGET', tk, 'state', 'token', 'run', 'capability', 'entry', 'attempt',
-  'max_attempts', 'backoff_ms')
+  'max_attempts', 'backoff_ms', 'superseded_by')
 if f[2] == token and already_settled(tk, token) then return { 1, 'duplicate' } end
 if f[1] ~= 'running' or f[2] ~= token then
   local reason = 'no task'
@@ -28,7 +29,7 @@ local run_id = f[3]
 local attempt, max_attempts = tonumber(f[6]), tonumber(f[7])
 drop_entry(tk, f[4], f[5])
 redis.call('HSET', tk, 'settled_token', token)
-if ARGV[8] == '1' and attempt < max_attempts then
+if ARGV[8] == '1' and attempt < max_attempts and (not f[9] or f[9] == '') then
   local base = tonumber(f[8] or '0')
   if base <= 0 then base = tonumber(ARGV[9]) end
   local delay = math.min(base * math.pow(2, attempt - 1), tonumber(ARGV[10]))

@@ -16,6 +16,7 @@ _ICON = {
     TaskState.PENDING: "⏳",
     TaskState.BLOCKED: "⏳",
     TaskState.WAITING: "✋",
+    TaskState.SUPERSEDED: "🔁",
 }
 
 

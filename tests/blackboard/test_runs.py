@@ -222,3 +222,36 @@ async def test_an_always_task_runs_after_its_needs_whatever_their_outcome(board:
     st = await states(board, created.run_id)
     assert (st["build"], st["report"]) == (TaskState.SKIPPED, TaskState.SUCCEEDED)
     assert (await board.runs.get(created.run_id)).status is RunStatus.FAILED  # the report does not hide it
+
+
+async def test_a_failing_task_hands_its_dependents_to_a_corrected_one(board: Board) -> None:
+    created = await board.runs.create([spec("build", cap="fail"), spec("deploy", "build")])
+    await board.tasks.ensure_groups(["fail", "noop"])
+    [build] = await board.tasks.claim("p1", ["fail"], 5, 0)
+    await board.runs.add_tasks(
+        created.run_id,
+        [spec("diagnose"), spec("build-2", "diagnose")],
+        parent=build,
+        takeover="build-2",
+    )
+    [s] = await board.tasks.settle("p1", [Failure(build, "No module named 'requests'", retryable=True)])
+    assert s.detail == "failed"  # not retried: a corrected task carries on
+    st = await states(board, created.run_id)
+    assert (st["build"], st["deploy"]) == (TaskState.SUPERSEDED, TaskState.BLOCKED)
+    assert await drive(board, created.run_id, ["noop"]) == ["diagnose", "build-2", "deploy"]
+    run = await board.runs.get(created.run_id)
+    assert (run.status, run.superseded, run.failed) == (RunStatus.SUCCEEDED, 1, 0)
+    kinds = [e.kind for e in await board.events.history(created.run_id)]
+    assert "task.superseded" in kinds and "task.failed" not in kinds
+
+
+async def test_when_the_corrected_task_fails_too_the_run_fails(board: Board) -> None:
+    created = await board.runs.create([spec("build", cap="fail"), spec("deploy", "build")])
+    await board.tasks.ensure_groups(["fail"])
+    [build] = await board.tasks.claim("p1", ["fail"], 5, 0)
+    await board.runs.add_tasks(created.run_id, [spec("build-2", cap="fail")], parent=build, takeover="build-2")
+    await board.tasks.settle("p1", [Failure(build, "boom")])
+    [retry] = await board.tasks.claim("p1", ["fail"], 5, 0)
+    await board.tasks.settle("p1", [Failure(retry, "boom again")])
+    run = await board.runs.get(created.run_id)
+    assert (run.status, run.superseded, run.failed, run.skipped) == (RunStatus.FAILED, 1, 1, 1)
