@@ -18,7 +18,8 @@ __all__ = [
 
 def builtin() -> list[Capability]:
     """The capabilities this package ships; each decides its own availability."""
+    from .diagnose import Diagnose
     from .plan.capability import Plan
     from .report import Report
 
-    return [Plan(), Report()]
+    return [Plan(), Report(), Diagnose()]

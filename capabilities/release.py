@@ -38,6 +38,9 @@ class Release(BaseModel):
     secret_names: list[str] = Field(default_factory=list)
     python_env: str | None = None
     """Key of the cached virtualenv (capabilities.envs.python)."""
+    python_extras: list[str] = Field(default_factory=list)
+    """Packages installed on top of the requirements (a diagnosis' fix); part of the env key."""
+    npm_extras: list[str] = Field(default_factory=list)
     node_env: str | None = None
     image: str | None = None
     """``registry/name:tag`` for an image release."""

@@ -34,6 +34,7 @@ from blackboard import (
     Success,
 )
 from capabilities import Capability, Context, Result, TaskFailed
+from capabilities.heal import request_healing
 from capabilities.host import Host
 
 from ._backoff import Backoff
@@ -278,7 +279,10 @@ class Peer:
         try:
             result = await cap.run(claim, ctx)
         except TaskFailed as exc:
-            return Failure(claim, str(exc), retryable=exc.retryable)
+            healed_by = await request_healing(ctx, claim, str(exc))
+            if healed_by:
+                log.info("%s failed; %s retries it after a diagnosis", claim.task_id, healed_by)
+            return Failure(claim, str(exc), retryable=exc.retryable and not healed_by)
         except Fenced as exc:
             log.warning("%s: a write was fenced off (%s); dropping the task", claim.task_id, exc)
             return None
