@@ -21,5 +21,6 @@ def builtin() -> list[Capability]:
     from .diagnose import Diagnose
     from .plan.capability import Plan
     from .report import Report
+    from .test import Test
 
-    return [Plan(), Report(), Diagnose()]
+    return [Plan(), Report(), Diagnose(), Test()]

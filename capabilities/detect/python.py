@@ -166,6 +166,10 @@ def _launch_app(app: _App, code: _Code, evidence: list[str]) -> tuple[str, tuple
     return entry, (), port
 
 
+_PLAIN_TEST_FUNCTION = re.compile(r"^def test_\w*\(", re.M)
+_UNITTEST_CASE = re.compile(r"unittest\.TestCase|\(TestCase\)")
+
+
 def _tests(
     d: Path, m: _Manifests, files: list[Path], manage: str | None, evidence: list[str]
 ) -> tuple[str | None, tuple[str, ...]]:
@@ -174,8 +178,12 @@ def _tests(
     why = m.pytest_config or (f"pytest in {m.source('pytest')}" if m.source("pytest") else None)
     why = why or next((f.as_posix() for f in files if f.name == "conftest.py"), None)
     for f in test_files[:200] if why is None else ():
-        if _IMPORTS_PYTEST.search(read_text(d / f) or ""):
+        text = read_text(d / f) or ""
+        if _IMPORTS_PYTEST.search(text):
             why = f"{f.as_posix()} imports pytest"
+            break
+        if _PLAIN_TEST_FUNCTION.search(text) and not _UNITTEST_CASE.search(text):
+            why = f"{f.as_posix()} has plain test functions (pytest style; unittest would run none)"
             break
     if why:
         evidence.append(f"tests pytest: {why}")
