@@ -18,9 +18,11 @@ __all__ = [
 
 def builtin() -> list[Capability]:
     """The capabilities this package ships; each decides its own availability."""
+    from .analyze import Analyze
     from .diagnose import Diagnose
     from .plan.capability import Plan
     from .report import Report
+    from .scan import Scan
     from .test import Test
 
-    return [Plan(), Report(), Diagnose(), Test()]
+    return [Plan(), Report(), Diagnose(), Analyze(), Test(), Scan()]

@@ -21,8 +21,8 @@ from peers.gateway.app import server
 from .redis_server import free_port
 from .wait import eventually
 
-SECRET = "webhook-secret-for-tests"
-TOKEN = "api-token-for-tests"
+SECRET = "webhook-secret-for-tests"  # pragma: allowlist secret
+TOKEN = "api-token-for-tests"  # pragma: allowlist secret
 HOOK = "/webhooks/github"
 
 

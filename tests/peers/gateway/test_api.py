@@ -358,7 +358,7 @@ def test_serve_runs_until_sigterm_then_stops_cleanly(redis_settings: BoardSettin
 def test_settings_read_the_environment_and_keep_the_secrets_out_of_repr() -> None:
     board = BoardSettings(redis_url="redis://localhost:6379/0")
     env = {
-        "GITHUB_WEBHOOK_SECRET": "gh-secret",
+        "GITHUB_WEBHOOK_SECRET": "gh-secret",  # pragma: allowlist secret
         "ORCHESTRA_API_TOKEN": "tok",
         "ORCHESTRA_GATEWAY_PORT": "9000",
     }
