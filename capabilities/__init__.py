@@ -21,8 +21,9 @@ def builtin() -> list[Capability]:
     from .analyze import Analyze
     from .diagnose import Diagnose
     from .plan.capability import Plan
+    from .provision import Provision
     from .report import Report
     from .scan import Scan
     from .test import Test
 
-    return [Plan(), Report(), Diagnose(), Analyze(), Test(), Scan()]
+    return [Plan(), Report(), Diagnose(), Analyze(), Test(), Scan(), Provision()]
