@@ -19,11 +19,25 @@ __all__ = [
 def builtin() -> list[Capability]:
     """The capabilities this package ships; each decides its own availability."""
     from .analyze import Analyze
+    from .deploy import Deploy
     from .diagnose import Diagnose
+    from .observe import Observe
     from .plan.capability import Plan
     from .provision import Provision
     from .report import Report
+    from .rollback import Rollback
     from .scan import Scan
     from .test import Test
 
-    return [Plan(), Report(), Diagnose(), Analyze(), Test(), Scan(), Provision()]
+    return [
+        Plan(),
+        Report(),
+        Diagnose(),
+        Analyze(),
+        Test(),
+        Scan(),
+        Provision(),
+        Deploy(),
+        Observe(),
+        Rollback(),
+    ]

@@ -8,6 +8,7 @@ import os
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -19,10 +20,12 @@ from . import views
 from ._aio import run_async
 from .catalog import default_catalog
 from .cli_config import config_app
+from .cli_feedback import feedback
 from .cli_gateway import gateway, webhook_app
-from .cli_run import plan_command, run_command
+from .cli_run import down_command, plan_command, run_command
 from .runtime import Peer, advertisable
 from .settings import PeerSettings, parse_list, parse_tags
+from .telemetry import MetricsServer, PeerMetrics, TelemetrySettings, setup_tracing
 
 T = TypeVar("T")
 
@@ -35,9 +38,11 @@ board_app = typer.Typer(no_args_is_help=True, help="Look at and act on the board
 app.add_typer(board_app, name="board")
 app.command("run")(run_command)
 app.command("plan")(plan_command)
+app.command("down")(down_command)
 app.add_typer(config_app, name="config")
 app.command()(gateway)
 app.add_typer(webhook_app, name="webhook")
+app.command()(feedback)
 
 console = Console()
 err = Console(stderr=True)
@@ -68,8 +73,12 @@ def main_options(
     )
     try:
         ctx.obj = BoardSettings.from_env(redis_url=redis_url, namespace=namespace)
+        # tracing from the OTEL_* environment, once per process; what is buffered is exported
+        # when the command ends
+        tracing = setup_tracing(TelemetrySettings.from_env(), ctx.invoked_subcommand or "")
     except OrchestraError as exc:
         raise _fail(str(exc)) from None
+    ctx.call_on_close(tracing.shutdown)
 
 
 def _shared_board(ctx: typer.Context) -> BoardSettings:
@@ -101,6 +110,13 @@ def peer(
     check: Annotated[
         bool, typer.Option("--check", help="Exit 0 if a peer on this host (or --name) is alive, else 1.")
     ] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(envvar="ORCHESTRA_METRICS_PORT", help="Serve Prometheus /metrics on this port."),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option(envvar="ORCHESTRA_METRICS_HOST", help="Address /metrics listens on.")
+    ] = "127.0.0.1",
 ) -> None:
     """Run a peer: claim and run tasks of the given capabilities until SIGTERM."""
     board_settings = _shared_board(ctx)
@@ -122,21 +138,26 @@ def peer(
                 "say which capabilities to serve: --capabilities build,scan (or ORCHESTRA_CAPABILITIES)"
             )
         catalog = default_catalog([*(load or []), *parse_list(os.environ.get("ORCHESTRA_LOAD", ""))])
-        _run(lambda: _serve(settings, catalog))
+        metrics_at = None if metrics_port is None else (metrics_host, metrics_port)
+        _run(lambda: _serve(settings, catalog, metrics_at))
     except OrchestraError as exc:
         raise _fail(str(exc)) from None
     except TRANSIENT_ERRORS as exc:
         raise _fail(f"cannot reach the board at {board_settings.redis_url}: {exc}") from None
 
 
-async def _serve(settings: PeerSettings, catalog: Any) -> None:
+async def _serve(settings: PeerSettings, catalog: Any, metrics_at: tuple[str, int] | None = None) -> None:
     caps = await advertisable(catalog, settings.capabilities)
+    metrics = PeerMetrics() if metrics_at else None
     async with connect(settings.board, wait_s=settings.board.connect_timeout_s) as board:
-        peer = Peer(board, settings, caps)
-        # everything loaded so far lives as long as the process: keep it out of the collector's
-        # passes, which otherwise cost a task tens of microseconds on its way to the handler
-        gc.freeze()
-        await peer.run(handle_signals=True)
+        peer = Peer(board, settings, caps, metrics=metrics)
+        with ExitStack() as stack:
+            if metrics is not None and metrics_at is not None:
+                stack.enter_context(MetricsServer(metrics.registry, *metrics_at))
+            # everything loaded so far lives as long as the process: keep it out of the collector's
+            # passes, which otherwise cost a task tens of microseconds on its way to the handler
+            gc.freeze()
+            await peer.run(handle_signals=True)
 
 
 async def _check(settings: BoardSettings, name: str | None) -> int:

@@ -110,3 +110,25 @@ def run_command(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     raise typer.Exit(code)
+
+
+def down_command(
+    path: Annotated[Path, typer.Argument(help="The repository whose local deploy to stop.")] = Path("."),
+    project: Annotated[
+        str | None, typer.Option(help="The project name (default: from PATH's config).")
+    ] = None,
+) -> None:
+    """Stop the routers and service processes a local deploy left running on this host."""
+    from capabilities.deploy import project_name, teardown
+    from capabilities.host import Host
+
+    if project is None:
+        try:
+            config, _, _ = resolve_config(path)
+        except ConfigError as exc:
+            err.print(f"[red]devops_orchestra.yaml is not valid:[/]\n{exc}")
+            raise typer.Exit(1) from None
+        project = project_name(config)
+    name = project
+    stopped = run_async(lambda: teardown(Host.at().cache_dir, name))
+    console.print(f"stopped {', '.join(stopped)}" if stopped else f"nothing of {project} is running here")

@@ -20,7 +20,9 @@ from typing import Literal
 import anyio
 from rich.console import Console
 
-from blackboard import Board, BoardSettings, Run, RunStatus, connect
+from blackboard import Board, BoardSettings, NotFound, Run, RunStatus, connect
+from capabilities.config import OrchestraConfig
+from capabilities.deploy import project_name, teardown
 from capabilities.host import Host
 from capabilities.plan import Trigger, start_pipeline
 from capabilities.report import build_report, render_markdown
@@ -30,6 +32,7 @@ from .catalog import Catalog
 from .live import follow, run_table
 from .runtime import Peer, advertisable
 from .settings import PeerSettings
+from .telemetry import trigger_span
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,9 @@ async def run_pipeline(
         async with anyio.create_task_group() as tg:
             tg.start_soon(peer.run)
             await peer.wait_ready()
-            created = await start_pipeline(board, trigger)
+            with trigger_span("cli", trigger) as root:  # the root of the run's trace
+                created = await start_pipeline(board, trigger, traceparent=root.traceparent)
+                root.run_created(created)
             cancelled = anyio.Event()
             tg.start_soon(_cancel_on_interrupt, board, created.run_id, cancelled, console)
             run = await follow(board, created.run_id, console)
@@ -101,6 +106,8 @@ async def run_pipeline(
                     console.print(f"[green]{name}[/] is up at {url}")
                 console.print("serving; Ctrl-C to stop")
                 await cancelled.wait()
+            with anyio.CancelScope(shield=True):
+                await _teardown(board, run, host, console)
             peer.stop()
             tg.cancel_scope.cancel()
     if cancelled.is_set() and run.status is not RunStatus.SUCCEEDED:
@@ -133,6 +140,17 @@ async def _write_outputs(board: Board, run: Run, path: Path, console: Console) -
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(await board.artifacts.get(run.id, art.name))
     return out
+
+
+async def _teardown(board: Board, run: Run, host: Host, console: Console) -> None:
+    """Stop the services this run deployed on this host (routers and version processes)."""
+    try:
+        config = OrchestraConfig.model_validate_json(await board.artifacts.get(run.id, "config.json"))
+    except NotFound:
+        return  # never planned: nothing was deployed
+    stopped = await teardown(host.cache_dir, project_name(config))
+    if stopped:
+        console.print(f"stopped {', '.join(stopped)}")
 
 
 async def _served_urls(board: Board, run: Run) -> dict[str, str]:

@@ -47,6 +47,7 @@ from .lease import LeaseKeeper
 from .reaper import Reaper
 from .settings import PeerSettings
 from .stats import PeerStats
+from .telemetry import AttemptSpans, PeerMetrics, outcome_label
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class Peer:
         settings: PeerSettings,
         capabilities: Sequence[Capability],
         host: Host | None = None,
+        metrics: PeerMetrics | None = None,
     ) -> None:
         self.board = board
         self.settings = settings
@@ -110,6 +112,10 @@ class Peer:
         self._heartbeat = HeartbeatLoop(
             board, self.info, self.inflight, self.stats, settings.heartbeat_interval_s
         )
+        self._attempts = AttemptSpans(self.id)
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.bind(self)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -263,23 +269,32 @@ class Peer:
     async def _execute(self, held: Held) -> None:
         claim = held.claim
         outcome: Outcome | None = None
-        try:
-            with held.scope:
-                outcome = await self._handle(claim)
-        finally:
-            if held.lost or held.released:
-                outcome = None
-            self.inflight.finish(held, outcome_queued=outcome is not None)
+        started = time.perf_counter()
+        with self._attempts.start(claim) as attempt:  # a span per attempt when tracing is on
+            try:
+                with held.scope:
+                    outcome = await self._handle(claim)
+            finally:
+                if held.lost or held.released:
+                    outcome = None
+                self.inflight.finish(held, outcome_queued=outcome is not None)
+                label = outcome_label(outcome, lost=held.lost, released=held.released)
+                if attempt is not None:
+                    attempt.finish(label, outcome)
+                if self.metrics is not None:
+                    self.metrics.task_finished(claim.capability, label, time.perf_counter() - started)
         if outcome is not None:
             self._outbox.put(outcome)
 
     async def _handle(self, claim: Claim) -> Outcome | None:
         cap = self._caps[claim.capability]
-        ctx = Context(self.board, claim, self.id, self.host)
+        ctx = Context(self.board, self._attempts.traced(claim), self.id, self.host)
         try:
             result = await cap.run(claim, ctx)
         except TaskFailed as exc:
-            healed_by = await request_healing(ctx, claim, str(exc))
+            # a failure may say it is not worth healing (a canary rolled back on purpose)
+            healable = getattr(exc, "healable", True)
+            healed_by = await request_healing(ctx, claim, str(exc)) if healable else None
             if healed_by:
                 log.info("%s failed; %s retries it after a diagnosis", claim.task_id, healed_by)
             return Failure(claim, str(exc), retryable=exc.retryable and not healed_by)

@@ -44,10 +44,12 @@ async def run_stage(
     extra: list[Capability] | None = None,
     inputs: dict[str, Any] | None = None,
     timeout_s: float = 300,
+    heal: bool = False,
 ) -> StageRun:
     """Run ``capability`` once on ``repo`` (a directory, git or not) and return the outcome.
 
-    ``service`` defaults to the only (or first) service of the resolved config.
+    ``service`` defaults to the only (or first) service of the resolved config. Without
+    ``heal`` the run has no budget to grow, so a failure is not healed: the stage fails as is.
     """
     if config is None:
         config, _, _ = resolve_config(repo)
@@ -62,7 +64,7 @@ async def run_stage(
     meta = RunMeta(
         trigger="test", repo=snap.repo, commit=snap.commit, branch=snap.branch, labels={"project": repo.name}
     )
-    created = await board.runs.create([spec], meta)
+    created = await board.runs.create([spec], meta, budget=None if heal else 0)
     await board.artifacts.put(
         created.run_id, "config.json", config.model_dump_json(), content_type="application/json"
     )
