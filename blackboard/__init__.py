@@ -1,6 +1,7 @@
 """The blackboard: Redis Streams coordination for leaderless peers. Knows nothing about DevOps."""
 
 from .board import TRANSIENT_ERRORS, Board, connect, open_board
+from .cache import Cache
 from .errors import (
     ArtifactTooLarge,
     BoardError,
@@ -44,6 +45,7 @@ __all__ = [
     "BoardSettings",
     "BoardUnavailable",
     "BudgetExceeded",
+    "Cache",
     "Claim",
     "Created",
     "DeadLetter",

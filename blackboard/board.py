@@ -26,6 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from ._core import Core, LocalWakeup
 from ._scripts import Scripts
 from .artifacts import Artifacts
+from .cache import Cache
 from .dedupe import Dedupe
 from .events import EventLog
 from .keys import Keys
@@ -58,6 +59,7 @@ class Board:
     peers: PeerRegistry
     dedupe: Dedupe
     ledger: Ledger
+    cache: Cache
 
     @classmethod
     def from_core(cls, core: Core) -> Board:
@@ -70,6 +72,7 @@ class Board:
             peers=PeerRegistry(core),
             dedupe=Dedupe(core),
             ledger=Ledger(core),
+            cache=Cache(core),
         )
 
     @property

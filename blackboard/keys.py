@@ -21,6 +21,7 @@ stays inside one slot; Lua scripts derive the partition's other keys from
     {ns}:{p}:dedupe:{key}         string   run id created for a delivery id (with TTL)
     {ns}:ledger:{name}            list     JSON entries that outlive runs (a service's deploy
                                            history), newest first, capped
+    {ns}:cache:{key}              string   a cached value with a TTL (LLM answers by prompt hash)
     {ns}:peers                    hash     peer id -> PeerInfo JSON (descriptor)
     {ns}:peer:{peer_id}           string   heartbeat JSON, expires after the liveness TTL
 
@@ -144,3 +145,6 @@ class Keys:
 
     def ledger(self, name: str) -> str:
         return f"{self.ns}:ledger:{name}"
+
+    def cache(self, key: str) -> str:
+        return f"{self.ns}:cache:{key}"

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blackboard import Artifact, Board, Claim, NotFound, Run, Task, TaskSpec
+from blackboard import Artifact, Board, Cache, Claim, NotFound, Run, Task, TaskSpec
 
 from .errors import TaskFailed
 from .host import Host
@@ -71,6 +71,11 @@ class Context:
 
     async def live_capabilities(self) -> set[str]:
         return await self._board.peers.live_capabilities()
+
+    @property
+    def cache(self) -> Cache:
+        """The board's shared cache (LLM answers by prompt hash)."""
+        return self._board.cache
 
     async def history(self, name: str, limit: int = 100) -> list[dict[str, Any]]:
         """A ledger that outlives runs (``deploys:<project>:<service>``), newest first."""

@@ -62,3 +62,9 @@ async def test_a_ledger_keeps_the_newest_entries_across_runs(board: Board) -> No
     assert [e["version"] for e in entries] == [4, 3, 2]
     assert entries[1]["healthy"] is False and entries[0]["ts_ms"] > 0
     assert await board.ledger.read("deploys:shop:other") == []
+
+
+async def test_the_cache_keeps_bytes_until_they_expire(board: Board) -> None:
+    await board.cache.set("llm:abc", b"\x00answer", ttl_s=60)
+    assert await board.cache.get("llm:abc") == b"\x00answer"
+    assert await board.cache.get("llm:missing") is None
