@@ -19,6 +19,7 @@ __all__ = [
 def builtin() -> list[Capability]:
     """The capabilities this package ships; each decides its own availability."""
     from .analyze import Analyze
+    from .build import Build
     from .deploy import Deploy
     from .diagnose import Diagnose
     from .observe import Observe
@@ -36,6 +37,7 @@ def builtin() -> list[Capability]:
         Analyze(),
         Test(),
         Scan(),
+        Build(),
         Provision(),
         Deploy(),
         Observe(),

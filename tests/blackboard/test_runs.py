@@ -249,7 +249,9 @@ async def test_when_the_corrected_task_fails_too_the_run_fails(board: Board) -> 
     created = await board.runs.create([spec("build", cap="fail"), spec("deploy", "build")])
     await board.tasks.ensure_groups(["fail"])
     [build] = await board.tasks.claim("p1", ["fail"], 5, 0)
-    await board.runs.add_tasks(created.run_id, [spec("build-2", cap="fail")], parent=build, takeover="build-2")
+    await board.runs.add_tasks(
+        created.run_id, [spec("build-2", cap="fail")], parent=build, takeover="build-2"
+    )
     await board.tasks.settle("p1", [Failure(build, "boom")])
     [retry] = await board.tasks.claim("p1", ["fail"], 5, 0)
     await board.tasks.settle("p1", [Failure(retry, "boom again")])
