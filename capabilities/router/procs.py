@@ -17,8 +17,15 @@ import psutil
 
 from ..errors import CapabilityError
 
+# Every descriptor the launcher inherited beyond 0-2 is made close-on-exec first: some event
+# loops (uvloop) hand their pipes down without it, and a grandchild holding the launcher's
+# stdout pipe would keep the caller waiting for an end-of-file that never comes.
 _LAUNCHER = (
     "import os,sys\n"
+    "for fd in [int(f) for f in os.listdir('/proc/self/fd')]:\n"
+    "    if fd>2:\n"
+    "        try: os.set_inheritable(fd,False)\n"
+    "        except OSError: pass\n"
     "log=os.open(sys.argv[1],os.O_WRONLY|os.O_CREAT|os.O_APPEND,0o644)\n"
     "null=os.open(os.devnull,os.O_RDONLY)\n"
     "acts=[(os.POSIX_SPAWN_DUP2,null,0),(os.POSIX_SPAWN_DUP2,log,1),(os.POSIX_SPAWN_DUP2,log,2)]\n"
