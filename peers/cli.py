@@ -19,6 +19,7 @@ from blackboard import TRANSIENT_ERRORS, Board, BoardSettings, OrchestraError, c
 from . import views
 from ._aio import run_async
 from .catalog import default_catalog
+from .cli_chatops import chatops
 from .cli_config import config_app
 from .cli_feedback import feedback
 from .cli_gateway import gateway, webhook_app
@@ -41,6 +42,7 @@ app.command("plan")(plan_command)
 app.command("down")(down_command)
 app.add_typer(config_app, name="config")
 app.command()(gateway)
+app.command()(chatops)
 app.add_typer(webhook_app, name="webhook")
 app.command()(feedback)
 

@@ -24,6 +24,16 @@ from .strategies import STRATEGIES, Outcome, Rollout, initial
 log = logging.getLogger(__name__)
 
 
+async def _discover(ctx: Context, project: str, dependencies: list[str]) -> dict[str, str]:
+    """``<DEPENDENCY>_URL`` for each dependency that serves: where this service finds it."""
+    env: dict[str, str] = {}
+    for dep in dependencies:
+        record = await History(ctx, project, dep).last_healthy()
+        if record and record.url:
+            env[f"{dep.upper().replace('-', '_')}_URL"] = record.url
+    return env
+
+
 class Deploy:
     name = "deploy"
 
@@ -40,7 +50,9 @@ class Deploy:
         project = project_name(config)
         runtime = await open_runtime(ctx.host.cache_dir, config, service)
         release = await release_for(ctx, service, config)
-        app = await materialize(ctx, release, service, config.secrets.keys)
+        app = await materialize(
+            ctx, release, service, config.secrets.keys, await _discover(ctx, project, service.depends_on)
+        )
         history = History(ctx, project, name)
         current = await history.last_healthy()
         instances = await runtime.instances()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import anyio
@@ -90,17 +90,24 @@ def secret_env(names: list[str], service: str) -> dict[str, str]:
 
 
 async def materialize(
-    ctx: Context, release: Release, service: Service, secret_names: Sequence[str] = ()
+    ctx: Context,
+    release: Release,
+    service: Service,
+    secret_names: Sequence[str] = (),
+    discovered: Mapping[str, str] | None = None,
 ) -> AppSpec:
     """A release, ready to start: folder, dependencies, argv and environment (local), or the
-    image and environment (docker). Secrets: the release's names, else ``secret_names``."""
+    image and environment (docker). Secrets: the release's names, else ``secret_names``.
+    ``discovered``: where the service's dependencies answer (``BACKEND_URL``); the config's
+    own ``env`` wins over it."""
+    discovered = dict(discovered or {})
     secrets = secret_env(list(release.secret_names or secret_names), service.name)
     if release.kind == "image":
         return AppSpec(
             service=service.name,
             version=release.version,
             health=release.health or service.health,
-            env={**release.env, **{k: str(v) for k, v in service.env.items()}, **secrets},
+            env={**release.env, **discovered, **{k: str(v) for k, v in service.env.items()}, **secrets},
             image=f"{release.image}@{release.digest}" if release.digest else release.image,
             container_port=release.port or service.port,
         )
@@ -121,13 +128,14 @@ async def materialize(
     env: dict[str, str] = {k: os.environ[k] for k in BASE_ENV if k in os.environ}
     env["PYTHONUNBUFFERED"] = "1"
     if language == "python" or argv[0] in ("python", "python3"):
-        venv = await python_env(service_dir, ctx.host.cache_dir)
+        venv = await python_env(service_dir, ctx.host.cache_dir, extras=release.python_extras)
         argv = venv.command(argv)
         env = venv.env(env)
     elif language == "node" or argv[0] in ("node", "npm", "npx"):
         await node_env(service_dir, ctx.host.cache_dir)
         env["PATH"] = f"{service_dir / 'node_modules' / '.bin'}:{env.get('PATH', '/usr/bin:/bin')}"
     env.update(release.env)
+    env.update(discovered)
     env.update({k: str(v) for k, v in service.env.items()})
     env["ORCHESTRA_VERSION"] = release.version
     env.update(secrets)

@@ -13,13 +13,14 @@ from pydantic import BaseModel
 
 from ..._generation import Reply
 from ...errors import UnknownTask
+from .chat_intent import interpret_chat
 from .tests import generate_tests
 
 __all__ = ["GENERATORS", "TemplateBackend"]
 
 Generator = Callable[[Mapping[str, Any]], BaseModel]
 
-GENERATORS: dict[str, Generator] = {"tests": generate_tests}
+GENERATORS: dict[str, Generator] = {"tests": generate_tests, "chat_intent": interpret_chat}
 """Task -> generator; a task without one here can only be answered by a model backend."""
 
 

@@ -1,0 +1,94 @@
+"""``orchestra chatops``: a thin command, registered in ``cli.py``.
+
+It follows ``cli.py``'s conventions (``_fail``, a console on stderr, ``ctx.obj`` is the
+``BoardSettings`` of the app callback) without importing it: ``cli.py`` imports this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from blackboard import TRANSIENT_ERRORS, BoardSettings, OrchestraError
+
+from ._aio import run_async
+
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
+    return typer.Exit(code)
+
+
+def chatops(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on in HTTP mode (env ORCHESTRA_CHATOPS_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port in HTTP mode (env ORCHESTRA_CHATOPS_PORT; 3000).")
+    ] = None,
+    socket_mode: Annotated[
+        bool | None,
+        typer.Option(
+            "--socket-mode/--http",
+            help="Connect out to Slack with SLACK_APP_TOKEN instead of receiving HTTP requests.",
+            show_default=False,
+        ),
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(help="Channel for runs not started from chat (env ORCHESTRA_CHATOPS_CHANNEL)."),
+    ] = None,
+    repo: Annotated[
+        str | None, typer.Option(help="Clone URL deploys fetch refs from (env ORCHESTRA_CHATOPS_REPO).")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="A trusted devops_orchestra.yaml: allow lists, channel (env ORCHESTRA_CHATOPS_CONFIG)."
+        ),
+    ] = None,
+    consumer: Annotated[
+        str | None, typer.Option(help="This replica's name in the events group (default: the host name).")
+    ] = None,
+    access_log: Annotated[bool, typer.Option(help="Log one line per HTTP request.")] = False,
+) -> None:
+    """Run the ChatOps bot: /orchestra commands and buttons from Slack, one updated thread per run.
+
+    The Slack credentials come from the environment only (SLACK_BOT_TOKEN, and
+    SLACK_SIGNING_SECRET for HTTP mode or SLACK_APP_TOKEN for Socket Mode), never from flags,
+    so they do not show in the process list.
+    """
+    from .chatops import ChatOpsSettings, serve  # slack-bolt loads only for this command
+
+    board: BoardSettings = ctx.obj
+    if board.embedded:
+        raise _fail(
+            "the ChatOps bot needs a shared board: set REDIS_URL (or --redis-url) so the peers "
+            "see the runs it starts"
+        )
+    log_level = ctx.parent.params.get("log_level") if ctx.parent else None
+    try:
+        settings = ChatOpsSettings.from_env(
+            board,
+            host=host,
+            port=port,
+            socket_mode=socket_mode,
+            channel=channel,
+            repo=repo,
+            config_path=config,
+            consumer=consumer,
+            access_log=access_log,
+            log_level=str(log_level or "info").lower(),
+        )
+        run_async(lambda: serve(settings))
+    except OrchestraError as exc:
+        raise _fail(str(exc)) from None
+    except TRANSIENT_ERRORS as exc:
+        raise _fail(f"cannot reach the board at {board.redis_url}: {exc}") from None
