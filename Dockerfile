@@ -19,7 +19,7 @@ RUN apt-get update \
 COPY --from=wheels /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
     && useradd --create-home --uid 10001 orchestra
-USER orchestra
+USER 10001
 WORKDIR /home/orchestra
 ENV ORCHESTRA_CACHE_DIR=/home/orchestra/.cache/devops-orchestra
 EXPOSE 8080

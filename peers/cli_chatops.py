@@ -6,9 +6,13 @@ It follows ``cli.py``'s conventions (``_fail``, a console on stderr, ``ctx.obj``
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
+import anyio
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -58,6 +62,13 @@ def chatops(
         str | None, typer.Option(help="This replica's name in the events group (default: the host name).")
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log one line per HTTP request.")] = False,
+    if_configured: Annotated[
+        bool,
+        typer.Option(
+            "--if-configured",
+            help="Without Slack credentials, idle until stopped instead of failing (process managers).",
+        ),
+    ] = False,
 ) -> None:
     """Run the ChatOps bot: /orchestra commands and buttons from Slack, one updated thread per run.
 
@@ -89,6 +100,17 @@ def chatops(
         )
         run_async(lambda: serve(settings))
     except OrchestraError as exc:
+        if if_configured and not os.environ.get("SLACK_BOT_TOKEN"):
+            logging.getLogger(__name__).warning("ChatOps is off: %s", exc)
+            run_async(_idle_until_stopped)
+            return
         raise _fail(str(exc)) from None
     except TRANSIENT_ERRORS as exc:
         raise _fail(f"cannot reach the board at {board.redis_url}: {exc}") from None
+
+
+async def _idle_until_stopped() -> None:
+    """Stay up (a process manager stops everything when one process exits) until SIGTERM/SIGINT."""
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for _ in signals:
+            return
