@@ -6,7 +6,8 @@ TaskFailed                     (capabilities.errors)
 ├── CannotGenerate             the service's stack gives too little to write a Dockerfile
 ├── ImageBuildFailed           the engine could not build the image
 ├── PushFailed                 the registry refused the image (or the engine could not push)
-└── ToolBuildFailed            maven / npm / poetry / a custom build command failed
+├── ToolBuildFailed            maven / npm / poetry / a custom build command failed
+└── ReleaseBroken              a local release does not import its entry module
 """
 
 from __future__ import annotations
@@ -36,3 +37,7 @@ class PushFailed(TaskFailed):
 
 class ToolBuildFailed(TaskFailed):
     """The configured build tool failed or produced nothing."""
+
+
+class ReleaseBroken(TaskFailed):
+    """A local release does not import its entry module (a missing requirement, usually)."""

@@ -15,10 +15,10 @@ from typing import Any
 
 from ..config.models import OrchestraConfig, Service
 from ..detect import ServiceStack
-from ..envs import node_env, python_env, requirements_of
+from ..envs import PythonEnv, node_env, python_env, requirements_of
 from ..release import Release
-from ..tools import which
-from .errors import CannotGenerate
+from ..tools import run_tool, which
+from .errors import CannotGenerate, ReleaseBroken
 from .stacks._common import start_argv
 from .stacks.python import undeclared_servers
 
@@ -75,6 +75,34 @@ def _unresolvable(service: str, argv: Sequence[str]) -> CannotGenerate:
     )
 
 
+def _entry_module(stack: ServiceStack, argv: Sequence[str]) -> str | None:
+    """The module the service starts from: ``app`` for ``app:app`` or ``python app.py``."""
+    if stack.entry and ":" in stack.entry:
+        return stack.entry.split(":", 1)[0]
+    script = next((a for a in argv[1:] if a.endswith(".py")), None)
+    if script and script != "manage.py" and "/" not in script:
+        return script.removesuffix(".py")
+    return None
+
+
+async def _imports(service: str, service_dir: Path, env: PythonEnv, module: str | None) -> None:
+    """Import the entry module in the release's environment: a module the requirements do not
+    install fails the build here (where healing can fix it), not at deploy."""
+    if module is None:
+        return
+    check = await run_tool(
+        [str(env.python), "-c", f"import importlib; importlib.import_module({module!r})"],
+        cwd=service_dir,
+        env=env.env({"PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": str(service_dir)}),
+        inherit_env=False,
+        timeout_s=120,
+    )
+    if not check.ok:
+        raise ReleaseBroken(
+            f"the release of {service!r} does not import its entry module {module!r}:\n{check.tail(15)}"
+        )
+
+
 async def local_release(
     base: ReleaseBase,
     service_dir: Path,
@@ -101,6 +129,7 @@ async def local_release(
             f"deployment.services[{service.name}].command in devops_orchestra.yaml"
         )
     python_key = node_key = None
+    python_extras: list[str] = []
     resolved = list(argv)
     if language == "python":
         declared = requirements_of(service_dir)
@@ -108,8 +137,10 @@ async def local_release(
         extras += [a for a in added_requirements if a not in declared and a not in extras]
         env = await python_env(service_dir, cache_dir, extras=extras)
         python_key, resolved = env.key, env.command(argv)
+        python_extras = extras
         if extras:
-            notes.append(f"added to the environment for the start command: {', '.join(extras)}")
+            notes.append(f"added to the environment: {', '.join(extras)}")
+        await _imports(service.name, service_dir, env, _entry_module(stack, argv))
     elif language in ("node", "static") and (service_dir / "package.json").is_file():
         node_key = (await node_env(service_dir, cache_dir)).key
     if resolved and "/" not in resolved[0]:
@@ -129,6 +160,7 @@ async def local_release(
         env=env_values(service),
         secret_names=list(config.secrets.keys),
         python_env=python_key,
+        python_extras=python_extras,
         node_env=node_key,
         artifact=artifact,
         dockerfile="none",

@@ -65,15 +65,39 @@ def build_report(
                 "needs": [n.split(".", 1)[1] for n in t.needs],
                 "duration_s": _duration_s(t),
                 "summary": _summary(t),
-                "error": t.error[-4000:] if t.state is TaskState.FAILED else "",
+                "error": t.error[-4000:] if t.state in (TaskState.FAILED, TaskState.SUPERSEDED) else "",
                 "data": t.result.get("data", {}) if isinstance(t.result, dict) else {},
             }
             for t in shown
         ],
+        "healed": _healed(shown),
         "artifacts": [
             {"name": a.name, "size": a.size, "sha256": a.sha256, "task": a.task} for a in artifacts
         ],
     }
+
+
+def _healed(tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    """Each stage that failed and was retried after a diagnosis: the cause, the fix, the outcome."""
+    by_spec = {t.spec: t for t in tasks}
+    out = []
+    for t in tasks:
+        if t.state is not TaskState.SUPERSEDED:
+            continue
+        retry = by_spec.get(f"{t.spec}:retry")
+        diagnosis = by_spec.get(f"diagnose:{t.spec}")
+        data = diagnosis.result.get("data", {}) if diagnosis and isinstance(diagnosis.result, dict) else {}
+        out.append(
+            {
+                "task": t.spec,
+                "failure": _summary(t),
+                "diagnosis": _summary(diagnosis) if diagnosis else "",
+                "fixes": data.get("fixes", []),
+                "retry": retry.spec if retry else "",
+                "retry_state": retry.state.value if retry else "",
+            }
+        )
+    return out
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -95,9 +119,31 @@ def render_markdown(report: dict[str, Any]) -> str:
         took = f"{t['duration_s']:.2f}s" if t["duration_s"] is not None else "-"
         summary = t["summary"].replace("|", "\\|")[:160]
         lines.append(f"| `{t['id']}` | {icon} {t['state']} | {t['attempt']} | {took} | {summary} |")
+    for h in report.get("healed", []):
+        fixes = "; ".join(_fix_text(f) for f in h["fixes"]) or "none known: retried as is"
+        lines += [
+            "",
+            f"## 🔁 `{h['task']}` healed" if h["retry_state"] == "succeeded" else f"## 🔁 `{h['task']}`",
+            "",
+            f"- failure: {h['failure']}",
+            f"- diagnosis: {h['diagnosis']}",
+            f"- fix applied: {fixes}",
+            f"- retry `{h['retry']}`: {h['retry_state']}",
+        ]
     for t in failed:
         lines += ["", f"## ❌ `{t['id']}`", "", "```", t["error"].strip()[-3000:], "```"]
     if report["artifacts"]:
         lines += ["", "## Artifacts", ""]
         lines += [f"- `{a['name']}` ({a['size']} bytes)" for a in report["artifacts"]]
     return "\n".join(lines) + "\n"
+
+
+def _fix_text(fix: dict[str, Any]) -> str:
+    kind = fix.get("kind", "?")
+    if kind == "add_requirement":
+        return f"added `{fix.get('package')}` to the Python environment"
+    if kind == "add_npm_package":
+        return f"added `{fix.get('package')}` to the Node dependencies"
+    if kind == "free_port":
+        return "moved to a free port"
+    return str(kind)
