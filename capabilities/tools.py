@@ -1,10 +1,16 @@
 """Running the tools of the field (ruff, pytest, npm, hadolint, terraform, ...): argument lists,
-a timeout, bounded output, never a shell."""
+a timeout, bounded output, never a shell.
+
+Each run is a span (``tool <name>``) under the current one (the task attempt), with the tool's
+name, exit code and whether it timed out: never its arguments or environment, which may hold
+secrets.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import signal
 import time
@@ -15,11 +21,21 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process
 from anyio.streams.text import TextReceiveStream
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 
 log = logging.getLogger(__name__)
 
 MAX_OUTPUT = 2 * 1024 * 1024
 """Characters kept of each of stdout and stderr (the tail, where the errors are)."""
+SUBCOMMAND_TOOLS = frozenset(
+    {"git", "npm", "npx", "yarn", "pnpm", "terraform", "docker", "podman", "kubectl", "helm", "go", "pip"}
+)
+"""Tools whose first argument (a plain word) names what they do: ``tool terraform plan``."""
+_WORD = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,60}$")
+
+_tracer = trace.get_tracer(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +80,41 @@ async def run_tool(
 ) -> ToolResult:
     """Run ``args`` to completion. A tool that is not installed gives returncode 127; one that
     runs past ``timeout_s`` is killed (its whole process group) and reported as timed out."""
+    label = tool_label(args)
+    with _tracer.start_as_current_span(
+        f"tool {label}",
+        attributes={"process.executable.name": Path(str(args[0])).name, "orchestra.tool": label},
+        record_exception=False,
+        set_status_on_exception=False,
+    ) as span:
+        result = await _run_tool(args, cwd, env, timeout_s, stdin, inherit_env)
+        span.set_attribute("process.exit.code", result.returncode)
+        span.set_attribute("orchestra.tool.timed_out", result.timed_out)
+        if not result.ok:
+            span.set_status(Status(StatusCode.ERROR, "timed out" if result.timed_out else "non-zero exit"))
+        return result
+
+
+def tool_label(args: Sequence[str]) -> str:
+    """What a span calls a tool run: its name, and for a few tools the subcommand or module
+    (``git fetch``, ``python -m pytest``); never other arguments, which may hold secrets."""
+    name = Path(str(args[0])).name
+    rest = [str(a) for a in args[1:3]]
+    if name.startswith("python") and len(rest) == 2 and rest[0] == "-m" and _MODULE.match(rest[1]):
+        return f"{name} -m {rest[1]}"
+    if name in SUBCOMMAND_TOOLS and rest and _WORD.match(rest[0]):
+        return f"{name} {rest[0]}"
+    return name
+
+
+async def _run_tool(
+    args: Sequence[str],
+    cwd: Path | None,
+    env: Mapping[str, str] | None,
+    timeout_s: float,
+    stdin: bytes | None,
+    inherit_env: bool,
+) -> ToolResult:
     full_env = {**(os.environ if inherit_env else {}), **(env or {})}
     started = time.monotonic()
     cmd = [str(a) for a in args]

@@ -15,6 +15,7 @@ from capabilities.deploy.history import DeployRecord, last_healthy, ledger_name,
 from capabilities.plan import Trigger, start_pipeline
 from capabilities.source import Workspaces
 
+from ..telemetry import trigger_span
 from .errors import ChatOpsError
 from .messages import esc
 from .source import resolve_ref
@@ -66,7 +67,11 @@ async def launch_deploy(
         sender=f"slack:{user}",
         delivery=request_id,
     )
-    created = await start_pipeline(board, trigger, dedupe_key=f"slack:{request_id}")
+    with trigger_span("slack", trigger) as root:
+        created = await start_pipeline(
+            board, trigger, dedupe_key=f"slack:{request_id}", traceparent=root.traceparent
+        )
+        root.run_created(created)
     code = f"`{esc(ref, 100)}` ({resolved.sha[:7]})"
     return Launched(
         created.run_id,
@@ -128,7 +133,12 @@ async def launch_rollback(
         max_attempts=1,
     )
     meta = RunMeta(trigger="chat:rollback", repo=repo or "", labels={"project": project, "service": service})
-    created = await board.runs.create([spec], meta, dedupe_key=f"slack:{request_id}")
+    attributes = {"orchestra.trigger.event": "rollback", "orchestra.repo": project}
+    with trigger_span("slack", attributes=attributes) as root:
+        created = await board.runs.create(
+            [spec], meta, dedupe_key=f"slack:{request_id}", traceparent=root.traceparent
+        )
+        root.run_created(created)
     if created.created:
         await board.artifacts.put(
             created.run_id,

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from blackboard import TRANSIENT_ERRORS, Board
 from capabilities.plan import ZERO_SHA, Trigger, start_pipeline
 
+from ..telemetry import trigger_span
 from ..webhook import MAX_COMMITS, sign
 from .metrics import GatewayMetrics
 from .settings import GatewaySettings
@@ -142,8 +143,12 @@ def router(board: Board, settings: GatewaySettings, metrics: GatewayMetrics) -> 
         if isinstance(trigger, str):
             return answer(202, "ignored", Ignored(ignored=trigger).model_dump())
         try:
-            with anyio.fail_after(BOARD_DEADLINE_S):  # a redelivery finds the run if it was made
-                created = await start_pipeline(board, trigger, dedupe_key=f"github:{x_github_delivery}")
+            # a redelivery finds the run if it was made; the trigger span roots the run's trace
+            with anyio.fail_after(BOARD_DEADLINE_S), trigger_span("gateway", trigger) as root:
+                created = await start_pipeline(
+                    board, trigger, dedupe_key=f"github:{x_github_delivery}", traceparent=root.traceparent
+                )
+                root.run_created(created)
         except TRANSIENT_ERRORS as exc:
             log.warning("webhook delivery=%s: the board is unavailable: %s", delivery, exc)
             return problem(503, "board_unavailable", "the board is unavailable; redeliver later")
