@@ -34,7 +34,18 @@ def test_every_peer_group_serves_capabilities_that_exist() -> None:
         assert set(caps) <= known, f"Procfile {name}: unknown {set(caps) - known}"
         served |= set(caps)
     # together the groups cover every stage a pipeline plans
-    assert {"plan", "analyze", "test", "scan", "build", "provision", "deploy", "observe", "rollback", "report"} <= served
+    assert {
+        "plan",
+        "analyze",
+        "test",
+        "scan",
+        "build",
+        "provision",
+        "deploy",
+        "observe",
+        "rollback",
+        "report",
+    } <= served
 
 
 def test_compose_runs_the_same_groups_from_one_image() -> None:
@@ -48,7 +59,10 @@ def test_compose_runs_the_same_groups_from_one_image() -> None:
         assert set(capabilities_of(svc["command"])) <= known
         # the command line is one the CLI accepts
         help_run = subprocess.run(
-            [sys.executable, "-m", "peers", svc["command"][0], "--help"], capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "peers", svc["command"][0], "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert help_run.returncode == 0, help_run.stderr
 
