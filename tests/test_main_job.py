@@ -44,7 +44,9 @@ def env(**extra: str) -> dict[str, str]:
 
 def copy_example(tmp_path: Path) -> Path:
     dest = tmp_path / "fullstack"
-    shutil.copytree(FULLSTACK, dest, ignore=shutil.ignore_patterns(".orchestra", "node_modules", "__pycache__"))
+    shutil.copytree(
+        FULLSTACK, dest, ignore=shutil.ignore_patterns(".orchestra", "node_modules", "__pycache__")
+    )
     return dest
 
 
@@ -65,7 +67,11 @@ def test_orchestra_run_on_the_example_passes_every_stage(tmp_path: Path) -> None
     path = copy_example(tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "peers", "run", str(path), "--exit"],
-        cwd=ROOT, env=env(), capture_output=True, text=True, timeout=580,
+        cwd=ROOT,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=580,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     report = report_of(path)
@@ -85,11 +91,19 @@ def test_orchestra_run_serves_until_ctrl_c(tmp_path: Path) -> None:
     log = tmp_path / "run.log"
     with open(log, "w") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "peers", "run", str(path)], cwd=ROOT, env=env(), stdout=sink, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "peers", "run", str(path)],
+            cwd=ROOT,
+            env=env(),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
         try:
-            eventually_sync(lambda: "serving; Ctrl-C to stop" in log.read_text(), timeout=500, what="the run deploys")
-            urls = {t["id"]: t["data"]["url"] for t in report_of(path)["tasks"] if t["capability"] == "deploy"}
+            eventually_sync(
+                lambda: "serving; Ctrl-C to stop" in log.read_text(), timeout=500, what="the run deploys"
+            )
+            urls = {
+                t["id"]: t["data"]["url"] for t in report_of(path)["tasks"] if t["capability"] == "deploy"
+            }
             frontend = urls["deploy:frontend"]
             assert f"is up at {frontend}" in log.read_text()
             page = httpx.get(frontend + "/", timeout=5)
@@ -131,7 +145,10 @@ def test_the_procfile_path_runs_a_signed_push(tmp_path: Path) -> None:
     with open(log, "w") as sink:
         proc = subprocess.Popen(
             [honcho, "-f", str(ROOT / "Procfile"), "-e", str(dotenv), "-d", str(ROOT), "start"],
-            env=env(), stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env(),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             base = f"http://127.0.0.1:{gateway_port}"
@@ -144,9 +161,26 @@ def test_the_procfile_path_runs_a_signed_push(tmp_path: Path) -> None:
 
             eventually_sync(peers_up, timeout=120, what="every peer group registered")
             sent = subprocess.run(
-                [sys.executable, "-m", "peers", "webhook", "send", "--event", "push", "--repo", str(repo),
-                 "--url", base + "/webhooks/github", "--secret", secret],
-                cwd=ROOT, env=env(), capture_output=True, text=True, timeout=60,
+                [
+                    sys.executable,
+                    "-m",
+                    "peers",
+                    "webhook",
+                    "send",
+                    "--event",
+                    "push",
+                    "--repo",
+                    str(repo),
+                    "--url",
+                    base + "/webhooks/github",
+                    "--secret",
+                    secret,
+                ],
+                cwd=ROOT,
+                env=env(),
+                capture_output=True,
+                text=True,
+                timeout=60,
             )
             assert sent.returncode == 0, sent.stdout + sent.stderr
             status, _, answer = sent.stdout.strip().splitlines()[-1].partition(" ")
@@ -169,4 +203,6 @@ def test_the_procfile_path_runs_a_signed_push(tmp_path: Path) -> None:
                 proc.wait(60)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-            subprocess.run([sys.executable, "-m", "peers", "down", str(repo)], cwd=ROOT, env=env(), timeout=60)
+            subprocess.run(
+                [sys.executable, "-m", "peers", "down", str(repo)], cwd=ROOT, env=env(), timeout=60
+            )
