@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,37 @@ def test_a_missing_module_build_failure_heals_itself(tmp_path: Path) -> None:
     assert "`build:inventory` healed" in markdown and "added `PyYAML` to the Python environment" in markdown
     release = json.loads((run_dir / "artifacts" / "release" / "inventory.json").read_text())
     assert release["python_extras"] == ["PyYAML"]
+
+
+@pytest.mark.timeout(600)
+def test_a_taken_port_heals_to_a_free_one(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    repo = tmp_path / "inventory"
+    repo.mkdir()
+    (repo / "requirements.txt").write_text("flask>=3.0,<4\nPyYAML\n")
+    (repo / "app.py").write_text(APP)
+    (repo / "devops_orchestra.yaml").write_text(CONFIG.replace("port: 5000", f"port: {port}"))
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "ORCHESTRA_LOCAL_PORTS")}
+    env["COLUMNS"] = "200"
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "peers", "run", str(repo), "--exit"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=580,
+        )
+    finally:
+        taken.close()
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    [run_dir] = (repo / ".orchestra" / "runs").iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    [healed] = report["healed"]
+    assert healed["task"] == "deploy:inventory" and healed["fixes"][0]["kind"] == "free_port"
+    deployed = next(t for t in report["tasks"] if t["id"] == "deploy:inventory:retry")
+    assert deployed["state"] == "succeeded" and not deployed["data"]["url"].endswith(f":{port}")
+    assert "moved to a free port" in (run_dir / "report.md").read_text()

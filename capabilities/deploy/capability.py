@@ -12,6 +12,7 @@ from ..base import Availability, Result
 from ..config.models import OrchestraConfig
 from ..context import Context
 from ..errors import TaskFailed
+from ..heal import fixes_for
 from ..observe.analysis import Limits
 from ..rollback.errors import RolledBack
 from ..router import VersionRoute
@@ -48,7 +49,9 @@ class Deploy:
         except KeyError:
             raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
         project = project_name(config)
-        runtime = await open_runtime(ctx.host.cache_dir, config, service)
+        fixes = await fixes_for(ctx, task)  # a corrected retry: the diagnosis' fixes
+        any_port = any(f.get("kind") == "free_port" for f in fixes)
+        runtime = await open_runtime(ctx.host.cache_dir, config, service, any_port=any_port)
         release = await release_for(ctx, service, config)
         app = await materialize(
             ctx, release, service, config.secrets.keys, await _discover(ctx, project, service.depends_on)

@@ -26,33 +26,37 @@ log = logging.getLogger(__name__)
 RUNTIMES: dict[str, type[RoutedRuntime]] = {"local": LocalRuntime, "docker": DockerRuntime}
 
 
-def listen_address(service: Service) -> str:
+def listen_address(service: Service, *, any_port: bool = False) -> str:
     """The router's address: the service's port (plus ``ORCHESTRA_LOCAL_PORT_OFFSET``), or a free
-    one when it has none or ``ORCHESTRA_LOCAL_PORTS=free``."""
+    one when it has none, ``ORCHESTRA_LOCAL_PORTS=free``, or ``any_port`` (its port was taken)."""
     host = os.environ.get("ORCHESTRA_LOCAL_HOST", "127.0.0.1")
-    if service.port is None or os.environ.get("ORCHESTRA_LOCAL_PORTS") == "free":
+    if any_port or service.port is None or os.environ.get("ORCHESTRA_LOCAL_PORTS") == "free":
         return f"{host}:0"
     return f"{host}:{service.port + int(os.environ.get('ORCHESTRA_LOCAL_PORT_OFFSET', '0'))}"
 
 
-def runtime_for(service: Service, cache_dir: Path, project: str) -> RoutedRuntime:
+def runtime_for(service: Service, cache_dir: Path, project: str, *, any_port: bool = False) -> RoutedRuntime:
     kind = RUNTIMES.get(service.runtime)
     if kind is None:
         raise TaskFailed(
             f"{service.name}: runtime {service.runtime!r} is not deployed by this peer "
             f"(it deploys {', '.join(sorted(RUNTIMES))})"
         )
-    return kind(cache_dir, project, service.name, listen_address(service))
+    return kind(cache_dir, project, service.name, listen_address(service, any_port=any_port))
 
 
-async def open_runtime(cache_dir: Path, config: OrchestraConfig, service: Service) -> RoutedRuntime:
-    """The service's runtime with its router started or adopted."""
-    runtime = runtime_for(service, cache_dir, config.project.name or "default")
+async def open_runtime(
+    cache_dir: Path, config: OrchestraConfig, service: Service, *, any_port: bool = False
+) -> RoutedRuntime:
+    """The service's runtime with its router started or adopted (``any_port``: on a free port,
+    the fix a diagnosis proposes when the configured one is taken)."""
+    runtime = runtime_for(service, cache_dir, config.project.name or "default", any_port=any_port)
     try:
         await runtime.prepare()
     except RouterError as exc:
         raise TaskFailed(
-            f"{service.name}: {exc} (free the port or set ORCHESTRA_LOCAL_PORT_OFFSET)"
+            f"{service.name}: {exc} (free the port or set ORCHESTRA_LOCAL_PORT_OFFSET; a retry after "
+            "a diagnosis takes a free one)"
         ) from None
     return runtime
 
