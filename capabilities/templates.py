@@ -4,23 +4,21 @@ Jinja2 environment that renders them (undefined names are errors, nothing is esc
 from __future__ import annotations
 
 import os
-import importlib.util
 from pathlib import Path
 
 import jinja2
 
-_CHECKOUT = Path(__file__).resolve().parents[1]
+# the data folders sit next to the capabilities package, in a checkout (the repository root)
+# and in an installed wheel (site-packages) alike; never looked up on sys.path, where a
+# user's own `prompts/` folder could stand in for ours
+_HOME = Path(__file__).resolve().parents[1]
 
 
 def _folder(package: str, env_var: str) -> Path:
-    """The folder of a data package: the env override, the installed one, else the checkout's."""
+    """The folder of a data package: the env override, else the one shipped with us."""
     if explicit := os.environ.get(env_var):
         return Path(explicit)
-    spec = importlib.util.find_spec(package)
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        if Path(location).is_dir():
-            return Path(location)
-    return _CHECKOUT / package
+    return _HOME / package
 
 
 def templates_root() -> Path:

@@ -1,5 +1,7 @@
 """The ``analyze`` capability: lint, syntax and missing modules for one service, as SARIF and
-Markdown artifacts, then the quality gate (``analysis.fail_on``, ``analysis.max_warnings``)."""
+Markdown artifacts, then the quality gate (``analysis.fail_on``, ``analysis.max_warnings``).
+With ``analysis.review`` the report also carries the LLM's advisory review of the change, which
+never takes part in the gate."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from ..context import Context
 from ..detect import detect_service
 from ..errors import TaskFailed
 from ..findings import LEVEL_RANK, Finding, at_or_above_level, markdown_summary, to_sarif
+from ..llm import stage_llm
+from ..llm.uses import ReviewReport, review_change
 from ..redact import Redactor
 from ._model import Outcome, Target
 from .node import analyze_node
@@ -115,7 +119,8 @@ class Analyze:
             key=lambda f: (-LEVEL_RANK[f.level], f.file, f.line, f.column, f.rule),
         )
         outcome.ran.sort()
-        await self._write(ctx, service.name, findings, outcome)
+        review = await self._review(ctx, config, service, findings) if config.analysis.review else None
+        await self._write(ctx, service.name, findings, outcome, review)
         reasons = gate(findings, config.analysis)
         counts = Counter(f.level for f in findings)
         if reasons:
@@ -124,9 +129,28 @@ class Analyze:
             f"{service.name}: {counts['error']} error(s), {counts['warning']} warning(s), "
             f"{counts['note']} note(s); gate passed (fail_on {config.analysis.fail_on})"
         )
-        return Result(summary, self._data(service.name, languages, findings, outcome, config.analysis))
+        data = self._data(service.name, languages, findings, outcome, config.analysis)
+        return Result(summary, data | ({"review": review.data} if review else {}))
 
-    async def _write(self, ctx: Context, service: str, findings: list[Finding], outcome: Outcome) -> None:
+    @staticmethod
+    async def _review(
+        ctx: Context, config: OrchestraConfig, service: Service, findings: list[Finding]
+    ) -> ReviewReport | None:
+        """Advisory comments on the change (``capabilities.llm.uses.review``); never fails."""
+        llm, note = stage_llm(config.ai, cache=ctx.cache, secrets=config.secrets.keys)
+        review = await review_change(ctx, llm, service.name, service.path, [str(f) for f in findings[:SHOWN]])
+        if review is not None and note:
+            review.data["note"] = note
+        return review
+
+    async def _write(
+        self,
+        ctx: Context,
+        service: str,
+        findings: list[Finding],
+        outcome: Outcome,
+        review: ReviewReport | None = None,
+    ) -> None:
         sarif = to_sarif(findings, tools=[t.split(" ")[0] for t in outcome.ran])
         meta = {"service": service, "findings": len(findings)}
         await ctx.put_artifact(
@@ -139,7 +163,7 @@ class Analyze:
         title = f"Analysis of {service}" + (f" ({', '.join(outcome.ran)})" if outcome.ran else "")
         await ctx.put_artifact(
             f"analyze/{service}.md",
-            markdown_summary(title, findings, notes),
+            markdown_summary(title, findings, notes) + (review.markdown if review else ""),
             content_type="text/markdown",
             meta=meta,
         )

@@ -28,6 +28,7 @@ from .engine import Engine
 from .errors import NoEngine
 from .image import image_release
 from .local import ReleaseBase, local_release
+from .refine import refiner_for
 from .tools import ToolBuild, run_build_tool
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,11 @@ class Build:
             }
             summary = f"local release {release.version}: {' '.join(release.start)}"
         else:
+            refine, ai = self.refine, {"backend": "custom"}
+            if refine is no_refinement:
+                files = sorted(p.name for p in service_dir.iterdir())[:60]
+                refine, ai = refiner_for(config.ai, ctx.cache, config.secrets.keys, files)
+            data["dockerfile_ai"] = ai
             built = await image_release(
                 ctx,
                 base,
@@ -117,7 +123,7 @@ class Build:
                 service,
                 stack,
                 config,
-                refine=self.refine,
+                refine=refine,
                 branch=run.meta.branch or "main",
                 artifact=artifact,
                 added_requirements=added,

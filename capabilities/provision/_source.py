@@ -15,7 +15,9 @@ from ..context import Context
 from ..detect import detect_service
 from ..errors import TaskFailed
 from ..release import Release, artifact_name
-from .generate import Blueprint, GeneratedTerraform, blueprint_for, render
+from ..llm import stage_llm
+from ..llm.uses import terraform_with_model
+from .generate import Blueprint, GeneratedTerraform, blueprint_for
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ class Source:
     """Names the local state in the peer's cache (when the Terraform has no backend)."""
     blueprint: Blueprint | None = None
     generated: GeneratedTerraform | None = None
+    ai: dict[str, Any] | None = None
+    """How the resource parameters were chosen (the model, or the template's defaults)."""
 
     @property
     def cloud_only(self) -> bool:
@@ -53,12 +57,30 @@ async def terraform_source(
             f"nothing to provision: runtime {service.runtime} on provider {config.deployment.provider} "
             "needs no infrastructure of its own"
         )
-    generated = render(
-        config, service, blueprint, image=await _release_image(ctx, service.name), project=project
+    # the model fills the resource parameters (sizes, counts); what it proposes is rendered and
+    # validated (hcl2, checkov), else the template's defaults stand
+    llm, note = stage_llm(config.ai, cache=ctx.cache, secrets=config.secrets.keys)
+    folder = root / ".orchestra" / "terraform" / service.name
+    chosen = await terraform_with_model(
+        llm,
+        config,
+        service,
+        blueprint,
+        folder=folder,
+        scratch=root / ".orchestra" / "terraform-candidate" / service.name,
+        language=language,
+        image=await _release_image(ctx, service.name),
+        project=project,
     )
-    folder = generated.write(root / ".orchestra" / "terraform" / service.name)
+    ai = {**chosen.meta(), **({"note": note} if note else {})}
     return Source(
-        "generated", folder, f"provision/{service.name}", f"{project}/{service.name}", blueprint, generated
+        "generated",
+        folder,
+        f"provision/{service.name}",
+        f"{project}/{service.name}",
+        blueprint,
+        chosen.generated,
+        ai,
     )
 
 

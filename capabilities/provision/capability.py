@@ -108,6 +108,7 @@ class Provision:
             "template": source.blueprint.template if source.blueprint else None,
             "findings": len(validation.findings),
             "applied": False,
+            **({"ai": source.ai} if source.ai else {}),
         }
         verb = "generated" if source.origin == "generated" else "validated repository Terraform"
         if tf is None:

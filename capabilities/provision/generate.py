@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..config.models import OrchestraConfig, Service
 from ..errors import TaskFailed
-from ..templates import template_environment, templates_root
+from ..templates import template_environment
 
 __all__ = [
     "Blueprint",
@@ -163,8 +164,11 @@ def render(
     *,
     image: str | None = None,
     project: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> GeneratedTerraform:
-    """Render the blueprint's templates for the service."""
+    """Render the blueprint's templates for the service. ``parameters``: sizing values for the
+    template's variables (``capabilities.llm.uses.terraform``), added to ``terraform.tfvars.json``
+    without replacing a value the config gives (validation refuses an undeclared one)."""
     manager = config.secrets.manager
     # a database or a static site runs no code of the service: no secret to hand it
     wants_secrets = blueprint.kind not in ("rds", "s3_static")
@@ -187,7 +191,10 @@ def render(
         f: env.get_template(f"{blueprint.template}/{f}.j2").render(context)
         for f in ("main.tf", "variables.tf", "outputs.tf")
     }
-    return GeneratedTerraform(blueprint, files, _tfvars(config, service, blueprint, name, image), secrets)
+    tfvars = _tfvars(config, service, blueprint, name, image)
+    for key, value in (parameters or {}).items():
+        tfvars.setdefault(key, value)
+    return GeneratedTerraform(blueprint, files, tfvars, secrets)
 
 
 def resource_name(project: str, service: str) -> str:

@@ -20,7 +20,7 @@ from blackboard import Claim
 from ..base import Availability, Result
 from ..context import Context
 from ..errors import TaskFailed
-from ..llm import LLM, LLMError, TemplateBackend, get_llm
+from ..llm import stage_llm
 from ..redact import Redactor
 from . import summary
 from ._setup import make_suite
@@ -98,11 +98,9 @@ class Test:
         self, ctx: Context, suite: PythonSuite, name: str, before: CoverageReport, notes: list[str]
     ) -> tuple[Selection, dict[str, Any]]:
         config = await ctx.config()
-        try:
-            llm = get_llm(config.ai)
-        except LLMError as exc:
-            notes.append(f"{exc}; generated tests with the template backend")
-            llm = LLM(TemplateBackend())
+        llm, note = stage_llm(config.ai, cache=ctx.cache, secrets=config.secrets.keys)
+        if note:
+            notes.append(f"{note}; tests generated with it")
         folder = new_folder(suite.service_dir)
         suite.keep = lambda rel: not rel.startswith(folder.name + "/")
         found = await anyio.to_thread.run_sync(discover, suite.service_dir, before, frozenset({folder.name}))

@@ -22,7 +22,7 @@ from capabilities.build import (
 from capabilities.build.stacks import container_argv, template_for
 from capabilities.config import resolve_config
 from capabilities.detect import detect
-from tests.capabilities.detect import test_detect as stacks
+from tests.capabilities.detect import repos as stacks
 
 from .conftest import Repo
 

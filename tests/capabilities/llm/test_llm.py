@@ -83,8 +83,8 @@ def test_get_llm_errors_are_clear() -> None:
         UnknownBackend, match=r"unknown ai.backend 'gpt-9': expected one of template, llamacpp"
     ):
         get_llm(AI.model_construct(backend="gpt-9"))
-    with pytest.raises(BackendNotAvailable, match=r"'openai' is not available in this version"):
-        get_llm(AI(backend="openai"))
+    with pytest.raises(BackendNotAvailable, match=r"'openai' needs an endpoint: set ai.base_url"):
+        get_llm(AI(backend="openai"), env={})
 
 
 async def test_unknown_task() -> None:
