@@ -14,9 +14,9 @@ from ..config.models import OrchestraConfig, Service
 from ..context import Context
 from ..detect import detect_service
 from ..errors import TaskFailed
-from ..release import Release, artifact_name
 from ..llm import stage_llm
 from ..llm.uses import terraform_with_model
+from ..release import Release, artifact_name
 from .generate import Blueprint, GeneratedTerraform, blueprint_for
 
 log = logging.getLogger(__name__)

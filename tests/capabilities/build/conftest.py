@@ -56,4 +56,5 @@ async def failed_build(board: Board, root: Path, **options: Any) -> str:
         assert retry.error.split("\n", 1)[0] == stage.task.error.split("\n", 1)[0]
     return stage.task.error
 
+
 from tests.support.llm import llamacpp, smollm2  # noqa: E402,F401 - the real model, for test_refine

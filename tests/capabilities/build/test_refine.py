@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from capabilities.build._hadolint import hadolint
-from capabilities.build.dockerfile import render
+from capabilities.build.dockerfile import no_refinement, render
 from capabilities.build.refine import model_refiner, refiner_for, with_plan
 from capabilities.build.stacks import dockerfile_inputs
 from capabilities.config import resolve_config
@@ -58,4 +58,4 @@ async def test_the_models_proposal_is_used_only_when_it_validates(llamacpp: Llam
 
 def test_the_template_backend_does_not_refine() -> None:
     refine, meta = refiner_for(AI(), None, [], [])
-    assert meta == {"backend": "template"}
+    assert refine is no_refinement and meta == {"backend": "template"}
