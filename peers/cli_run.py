@@ -79,6 +79,9 @@ def run_command(
     exit_after: Annotated[
         bool, typer.Option("--exit", help="Tear a local deploy down and exit when the run ends (CI).")
     ] = False,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Exit when the run ends and leave a local deploy serving.")
+    ] = False,
     concurrency: Annotated[int, typer.Option(help="Tasks run at once in this process.")] = 4,
     load: Annotated[list[str] | None, typer.Option(help="Extra capabilities module; repeatable.")] = None,
 ) -> None:
@@ -100,6 +103,7 @@ def run_command(
         services=tuple(service) if service else None,
         concurrency=concurrency,
         exit_after=exit_after,
+        keep=keep,
     )
     try:
         catalog = default_catalog([*(load or []), *parse_list(os.environ.get("ORCHESTRA_LOAD", ""))])

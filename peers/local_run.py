@@ -49,6 +49,8 @@ class RunOptions:
     concurrency: int = 4
     exit_after: bool = False
     """Tear down and exit after the run, instead of serving a local deploy until Ctrl-C."""
+    keep: bool = False
+    """Exit after the run and leave a local deploy serving (``orchestra down`` stops it)."""
 
 
 async def run_pipeline(
@@ -104,10 +106,14 @@ async def run_pipeline(
             if run.status is RunStatus.SUCCEEDED and urls and not opts.exit_after and not cancelled.is_set():
                 for name, url in urls.items():
                     console.print(f"[green]{name}[/] is up at {url}")
-                console.print("serving; Ctrl-C to stop")
-                await cancelled.wait()
-            with anyio.CancelScope(shield=True):
-                await _teardown(board, run, host, console)
+                if opts.keep:
+                    console.print(f"left serving; stop with `orchestra down {opts.path}`")
+                else:
+                    console.print("serving; Ctrl-C to stop")
+                    await cancelled.wait()
+            if not opts.keep:
+                with anyio.CancelScope(shield=True):
+                    await _teardown(board, run, host, console)
             peer.stop()
             tg.cancel_scope.cancel()
     if cancelled.is_set() and run.status is not RunStatus.SUCCEEDED:

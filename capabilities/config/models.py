@@ -170,6 +170,9 @@ class Service(Section):
     replicas: int = Field(default=1, ge=1, le=100)
     command: str | list[str] | None = None
     """Start command; detected when empty."""
+    probe: list[str] = Field(default_factory=list)
+    """Paths requested through the router while an analysis watches (``/api/items``): a canary
+    is judged on the traffic it gets, and a quiet service gets none without this."""
     test_command: str | list[str] | None = None
     dockerfile: str | None = None
     language: str | None = None
@@ -304,6 +307,8 @@ class Observability(Section):
     """Consecutive failed analyses that abort a rollout."""
     watch: float = 10.0
     """Seconds an observe task watches after promotion."""
+    probe_rps: float = Field(default=20.0, gt=0, le=1000)
+    """Requests per second of the probe (the services' ``probe`` paths) during analyses."""
 
     @field_validator("interval", "watch", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from ..observe.analysis import Limits
 from ..rollback.errors import RolledBack
 from ..router import VersionRoute
 from .history import DeployRecord, History, project_name
+from .kube_rollout import deploy_kubernetes
 from .materialize import materialize, release_for
 from .retire import retire, retire_due
 from .runtimes import Instance, InstanceFailed, RoutedRuntime, open_runtime
@@ -49,6 +50,8 @@ class Deploy:
         except KeyError:
             raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
         project = project_name(config)
+        if service.runtime == "kubernetes":
+            return await deploy_kubernetes(ctx, await release_for(ctx, service, config), service, config)
         fixes = await fixes_for(ctx, task)  # a corrected retry: the diagnosis' fixes
         any_port = any(f.get("kind") == "free_port" for f in fixes)
         runtime = await open_runtime(ctx.host.cache_dir, config, service, any_port=any_port)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ..config.models import OrchestraConfig
+from .probe import Probe
 
 if TYPE_CHECKING:  # the deploy package uses this module: no import cycle at run time
     from ..deploy.runtimes.base import Instance, Runtime
@@ -31,6 +32,7 @@ class Limits:
     duration_s: float | None
     interval_s: float
     failure_limit: int
+    probe_rps: float = 20.0
 
     @classmethod
     def from_config(cls, config: OrchestraConfig, interval_s: float | None = None) -> Limits:
@@ -49,6 +51,7 @@ class Limits:
             duration_s=threshold.duration,
             interval_s=interval_s if interval_s is not None else config.observability.interval,
             failure_limit=config.observability.failure_limit,
+            probe_rps=config.observability.probe_rps,
         )
 
 
@@ -106,10 +109,14 @@ class Analyzer:
     """Analyses of one service's versions through its runtime (stateful: CPU is measured
     between two calls)."""
 
-    def __init__(self, runtime: Runtime, limits: Limits, health_path: str) -> None:
+    def __init__(
+        self, runtime: Runtime, limits: Limits, health_path: str, probe: Probe | None = None
+    ) -> None:
         self.runtime = runtime
         self.limits = limits
         self.health_path = health_path
+        self.probe = probe
+        """Synthetic traffic while a watch runs (the service's ``probe`` paths)."""
 
     async def analyze(self, version: str, window_s: float | None = None) -> Analysis:
         window = window_s or self.limits.interval_s

@@ -18,6 +18,7 @@ from ..errors import TaskFailed
 from ..rollback.errors import RolledBack
 from ..rollback.logic import roll_back
 from .analysis import Analysis, Analyzer, Limits
+from .probe import Probe
 from .watch import watch
 
 
@@ -34,6 +35,12 @@ class Observe:
             service = config.service(name)
         except KeyError:
             raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
+        if service.runtime == "kubernetes":
+            # the cluster's metrics (ingress, Prometheus) are not read here: the analysis runs on
+            # runtimes whose traffic goes through our router
+            return Result(
+                f"{name}: not observed: runtime kubernetes has no metrics source here", {"observed": False}
+            )
         history = History(ctx, project_name(config), name)
         current = await history.last_healthy()
         if current is None:
@@ -56,7 +63,7 @@ class Observe:
             alerting = not analysis.ok
 
         verdict = await watch(
-            Analyzer(runtime, limits, service.health),
+            Analyzer(runtime, limits, service.health, Probe(runtime.url, service.probe, limits.probe_rps)),
             current.version,
             until=time.monotonic() + watch_s,
             on_analysis=alert,

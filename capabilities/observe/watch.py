@@ -76,6 +76,25 @@ async def watch(
     """Analyse ``version`` every interval for at least ``ticks`` analyses or until the
     monotonic time ``until``; carry on while a failure streak is open (it either recovers or
     reaches the limit). Returns the verdict; never raises for a failed analysis."""
+    if analyzer.probe is not None and analyzer.probe.paths:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(analyzer.probe.run)
+            try:
+                return await _watch(analyzer, version, ticks, until, abort_check, on_analysis, max_ticks)
+            finally:
+                tg.cancel_scope.cancel()
+    return await _watch(analyzer, version, ticks, until, abort_check, on_analysis, max_ticks)
+
+
+async def _watch(
+    analyzer: Analyzer,
+    version: str,
+    ticks: int | None,
+    until: float | None,
+    abort_check: AbortCheck | None,
+    on_analysis: OnAnalysis | None,
+    max_ticks: int,
+) -> Verdict:
     limits = analyzer.limits
     streak = Streak(limits)
     verdict = Verdict(ok=True)

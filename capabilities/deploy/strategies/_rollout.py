@@ -13,6 +13,7 @@ import anyio
 from ...config.models import Service, Strategy
 from ...context import Context
 from ...observe.analysis import Analyzer, Limits
+from ...observe.probe import Probe
 from ...observe.watch import Verdict, watch
 from ...release import Release
 from ...rollback.logic import RollbackOutcome, roll_back
@@ -68,7 +69,8 @@ class Rollout:
     @property
     def analyzer(self) -> Analyzer:
         if not hasattr(self, "_analyzer"):
-            self._analyzer = Analyzer(self.runtime, self.limits, self.app.health)
+            probe = Probe(self.runtime.url, self.service.probe, self.limits.probe_rps)
+            self._analyzer = Analyzer(self.runtime, self.limits, self.app.health, probe)
         return self._analyzer
 
     async def start_replicas(self, track: Track, replicas: Sequence[int]) -> list[Instance]:

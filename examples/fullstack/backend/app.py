@@ -1,7 +1,8 @@
 """The fullstack example's API: a tiny item store.
 
-Set FULLSTACK_BROKEN=1 (or create a file named BROKEN next to this one) to ship a bad
-version: half of the API answers 500, which the canary analysis catches and rolls back.
+Create a file named BROKEN next to this one (or set FULLSTACK_BROKEN=1) to ship a bad version:
+served for real, half of its API answers 500 — a regression its unit tests do not see — which
+the canary analysis catches and rolls back.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def validate_name(name: object) -> str:
 
 @app.before_request
 def misbehave() -> None:
-    if BROKEN and request.path.startswith("/api/") and random.random() < 0.5:  # noqa: S311
+    if app.config.get("BROKEN") and request.path.startswith("/api/") and random.random() < 0.5:  # noqa: S311
         abort(500)
 
 
@@ -72,4 +73,5 @@ def get_item(item_id: int):
 
 
 if __name__ == "__main__":
+    app.config["BROKEN"] = BROKEN  # only when served: the tests use the app without it
     app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "5000")))
