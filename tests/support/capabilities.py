@@ -43,7 +43,7 @@ class Sleep:
         if task.inputs.get("block_attempt") == task.attempt:
             time.sleep(seconds)  # noqa: ASYNC251 - the behaviour under test: a frozen event loop
         else:
-            await anyio.sleep(seconds)
+            await anyio.sleep(seconds)  # the task's work: sleeping is what it does
         return Result(f"slept {seconds}s", {"peer": ctx.peer_id, "attempt": task.attempt})
 
 
@@ -109,7 +109,7 @@ class Gauge:
         self.runs += 1
         self.peak = max(self.peak, self.current)
         try:
-            await anyio.sleep(float(task.inputs.get("seconds", 0.05)))
+            await anyio.sleep(float(task.inputs.get("seconds", 0.05)))  # the work, while counted
         finally:
             self.current -= 1
         return Result("ok")
