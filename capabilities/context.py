@@ -13,7 +13,7 @@ from .errors import TaskFailed
 from .host import Host
 
 if TYPE_CHECKING:
-    from .config.models import OrchestraConfig
+    from .config.models import OrchestraConfig, Service
 
 
 class Context:
@@ -68,6 +68,14 @@ class Context:
                 raise TaskFailed("the run has no config.json: was it planned?") from None
             self._config = OrchestraConfig.model_validate_json(raw)
         return self._config
+
+    async def service(self) -> Service:
+        """The config's entry for the service this task works on (its ``service`` input)."""
+        name = str(self.task.inputs.get("service", ""))
+        try:
+            return (await self.config()).service(name)
+        except KeyError:
+            raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
 
     async def live_capabilities(self) -> set[str]:
         return await self._board.peers.live_capabilities()

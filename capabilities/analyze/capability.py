@@ -98,11 +98,7 @@ class Analyze:
 
     async def run(self, task: Claim, ctx: Context) -> Result:
         config = await ctx.config()
-        name = str(task.inputs["service"])
-        try:
-            service = config.service(name)
-        except KeyError:
-            raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
+        service = await ctx.service()
         root = await ctx.checkout()
         target = service_target(root, config, service)
         languages = await anyio.to_thread.run_sync(languages_of, service, target.service_dir)

@@ -54,12 +54,9 @@ class Build:
         return Availability(True, f"local releases and images ({info['engine']} at {info['url']})")
 
     async def run(self, task: Claim, ctx: Context) -> Result:
-        name = str(task.inputs.get("service", ""))
         config = await ctx.config()
-        try:
-            service = config.service(name)
-        except KeyError:
-            raise TaskFailed(f"the config has no service {name!r} to build") from None
+        service = await ctx.service()
+        name = service.name
         run = await ctx.run()
         root = (await ctx.checkout()).resolve()
         service_dir = (root / service.path).resolve()

@@ -44,11 +44,8 @@ class Deploy:
 
     async def run(self, task: Claim, ctx: Context) -> Result:
         config = await ctx.config()
-        name = str(task.inputs["service"])
-        try:
-            service = config.service(name)
-        except KeyError:
-            raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
+        service = await ctx.service()
+        name = service.name
         project = project_name(config)
         if service.runtime == "kubernetes":
             return await deploy_kubernetes(ctx, await release_for(ctx, service, config), service, config)

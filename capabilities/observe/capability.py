@@ -30,11 +30,8 @@ class Observe:
 
     async def run(self, task: Claim, ctx: Context) -> Result:
         config = await ctx.config()
-        name = str(task.inputs["service"])
-        try:
-            service = config.service(name)
-        except KeyError:
-            raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
+        service = await ctx.service()
+        name = service.name
         if service.runtime == "kubernetes":
             # the cluster's metrics (ingress, Prometheus) are not read here: the analysis runs on
             # runtimes whose traffic goes through our router

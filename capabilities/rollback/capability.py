@@ -23,11 +23,8 @@ class Rollback:
         """Inputs: ``service``; optional ``from`` (the bad version; the serving one by default)
         and ``reason``."""
         config = await ctx.config()
-        name = str(task.inputs["service"])
-        try:
-            service = config.service(name)
-        except KeyError:
-            raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
+        service = await ctx.service()
+        name = service.name
         history = History(ctx, project_name(config), name)
         current = await history.last_healthy()
         bad = str(task.inputs.get("from") or (current.version if current else ""))

@@ -114,11 +114,7 @@ class Scan:
 
     async def run(self, task: Claim, ctx: Context) -> Result:
         config = await ctx.config()
-        name = str(task.inputs["service"])
-        try:
-            service = config.service(name)
-        except KeyError:
-            raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
+        service = await ctx.service()
         root = await ctx.checkout()
         target = service_target(root, config, service)
         files = await anyio.to_thread.run_sync(all_files, target.service_dir, target.exclude)

@@ -45,11 +45,8 @@ class Test:
 
     async def run(self, task: Claim, ctx: Context) -> Result:
         config = await ctx.config()
-        name = str(task.inputs["service"])
-        try:
-            service = config.service(name)
-        except KeyError:
-            raise TaskFailed(f"no service {name!r} in devops_orchestra.yaml") from None
+        service = await ctx.service()
+        name = service.name
         if not config.testing.enabled:
             return Result(
                 f"{name}: tests disabled (testing.enabled: false)", {"service": name, "skipped": True}
