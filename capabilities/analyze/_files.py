@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from .._walk import is_virtualenv, walk_files
 
 MAX_FILES = 5000
 """A walk stops after this many matching files (and says so in the log)."""
@@ -32,7 +31,7 @@ SKIP_DIRS = frozenset(
 
 def skipped_dir(entry: os.DirEntry[str]) -> bool:
     name = entry.name
-    return name in SKIP_DIRS or name.startswith(".") or os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
+    return name in SKIP_DIRS or name.startswith(".") or is_virtualenv(entry)
 
 
 def source_files(
@@ -40,26 +39,9 @@ def source_files(
 ) -> list[Path]:
     """Files under ``root`` ending with one of ``suffixes``, relative to ``root``, sorted."""
     wanted = tuple(suffixes)
-    found: list[Path] = []
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.is_symlink():
-                    continue
-                if entry.is_dir():
-                    if not skipped_dir(entry) and Path(entry.path) not in exclude:
-                        stack.append(Path(entry.path))
-                elif entry.name.endswith(wanted):
-                    found.append(Path(entry.path).relative_to(root))
-            except OSError:
-                continue
-            if len(found) >= limit:
-                log.warning("stopped listing %s after %d files", root, limit)
-                return sorted(found)
-    return sorted(found)
+    return walk_files(
+        root,
+        enter=lambda e: not skipped_dir(e) and Path(e.path) not in exclude,
+        keep=lambda e: e.name.endswith(wanted),
+        limit=limit,
+    )

@@ -3,13 +3,11 @@ hidden files and folders (``.env``, ``.github/``) are included, they are where s
 
 from __future__ import annotations
 
-import logging
-import os
 import re
 from collections.abc import Collection
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from .._walk import is_virtualenv, walk_files
 
 MAX_FILES = 20_000
 SKIP_DIRS = frozenset(
@@ -45,29 +43,12 @@ _KIND = re.compile(r"^kind:\s*[A-Z]\w+", re.MULTILINE)
 
 def all_files(root: Path, exclude: Collection[Path] = (), limit: int = MAX_FILES) -> list[Path]:
     """Every regular file under ``root``, relative to it, sorted (symlinks are not followed)."""
-    found: list[Path] = []
-    stack = [root]
-    while stack and len(found) < limit:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.is_symlink():
-                    continue
-                if entry.is_dir():
-                    venv = os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
-                    if entry.name not in SKIP_DIRS and not venv and Path(entry.path) not in exclude:
-                        stack.append(Path(entry.path))
-                elif entry.is_file():
-                    found.append(Path(entry.path).relative_to(root))
-            except OSError:
-                continue
-    if len(found) >= limit:
-        log.warning("stopped listing %s after %d files", root, limit)
-    return sorted(found)
+    return walk_files(
+        root,
+        enter=lambda e: e.name not in SKIP_DIRS and not is_virtualenv(e) and Path(e.path) not in exclude,
+        keep=lambda e: e.is_file(),
+        limit=limit,
+    )
 
 
 def dockerfiles(files: list[Path]) -> list[Path]:
