@@ -15,9 +15,11 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .http_server import LoopbackServer
 
 BOT = {"login": "orchestra-bot[bot]", "id": 4242, "type": "Bot"}
 DOCS = "https://docs.github.com/rest"
@@ -73,10 +75,11 @@ class Recorded:
     authorization: str
 
 
-class GitHubFake:
+class GitHubFake(LoopbackServer):
     """``with GitHubFake(token) as gh: ... gh.url ...`` (``prefix="/api/v3"`` for Enterprise)."""
 
     def __init__(self, token: str, *, prefix: str = "", per_page_max: int = 100) -> None:
+        super().__init__()
         self.token = token
         self.prefix = prefix.rstrip("/")
         self.per_page_max = per_page_max
@@ -86,39 +89,20 @@ class GitHubFake:
         self.requests: list[Recorded] = []
         self._ids = 1000
         self._failures: list[int] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def __enter__(self) -> GitHubFake:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(_Handler):
             github = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        return Handler
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}{self.prefix}"
+        return f"http://127.0.0.1:{self.port}{self.prefix}"
 
     # -- what tests look at and arrange ----------------------------------------------------------
 

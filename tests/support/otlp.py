@@ -9,7 +9,7 @@ import threading
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -17,6 +17,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+from .http_server import LoopbackServer
 
 TRACES_PATH = "/v1/traces"
 
@@ -61,44 +63,28 @@ class ReceivedSpan:
         return out
 
 
-class OtlpReceiver:
+class OtlpReceiver(LoopbackServer):
     """``with OtlpReceiver() as otlp: env OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url ...; otlp.spans()``."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.lock = threading.Lock()
         self._spans: list[ReceivedSpan] = []
         self.requests = 0
         self.rejected = 0
-        self._server: ThreadingHTTPServer | None = None
 
-    def __enter__(self) -> OtlpReceiver:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
         class Handler(_Handler):
             otlp = receiver
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        return Handler
 
     @property
     def url(self) -> str:
         """The base URL, as ``OTEL_EXPORTER_OTLP_ENDPOINT`` takes it."""
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def spans(self) -> list[ReceivedSpan]:
         with self.lock:
