@@ -12,12 +12,13 @@ from contextlib import ExitStack
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from blackboard import TRANSIENT_ERRORS, Board, BoardSettings, OrchestraError, connect
 
 from . import views
 from ._aio import run_async
+from ._console import console, err, shared_board
+from ._console import fail as _fail
 from .catalog import default_catalog
 from .cli_chatops import chatops
 from .cli_config import config_app
@@ -46,17 +47,9 @@ app.command()(chatops)
 app.add_typer(webhook_app, name="webhook")
 app.command()(feedback)
 
-console = Console()
-err = Console(stderr=True)
-
 
 def _run(fn: Callable[[], Awaitable[T]]) -> T:
     return run_async(fn)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}")
-    return typer.Exit(code)
 
 
 @app.callback()
@@ -84,13 +77,9 @@ def main_options(
 
 
 def _shared_board(ctx: typer.Context) -> BoardSettings:
-    settings: BoardSettings = ctx.obj
-    if settings.embedded:
-        raise _fail(
-            "this command needs a shared board: set REDIS_URL (or --redis-url). "
-            "Without one the board is embedded and lives only inside `orchestra run`."
-        )
-    return settings
+    return shared_board(
+        ctx, "this command", "(without one the board is embedded and lives only inside `orchestra run`)"
+    )
 
 
 @app.command()

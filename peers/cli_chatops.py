@@ -1,6 +1,6 @@
 """``orchestra chatops``: a thin command, registered in ``cli.py``.
 
-It follows ``cli.py``'s conventions (``_fail``, a console on stderr, ``ctx.obj`` is the
+It follows ``cli.py``'s conventions (``peers._console``, ``ctx.obj`` is the
 ``BoardSettings`` of the app callback) without importing it: ``cli.py`` imports this module.
 """
 
@@ -14,19 +14,12 @@ from typing import Annotated
 
 import anyio
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from blackboard import TRANSIENT_ERRORS, BoardSettings, OrchestraError
+from blackboard import TRANSIENT_ERRORS, OrchestraError
 
 from ._aio import run_async
-
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
+from ._console import fail as _fail
+from ._console import shared_board
 
 
 def chatops(
@@ -78,12 +71,7 @@ def chatops(
     """
     from .chatops import ChatOpsSettings, serve  # slack-bolt loads only for this command
 
-    board: BoardSettings = ctx.obj
-    if board.embedded:
-        raise _fail(
-            "the ChatOps bot needs a shared board: set REDIS_URL (or --redis-url) so the peers "
-            "see the runs it starts"
-        )
+    board = shared_board(ctx, "the ChatOps bot", "so the peers see the runs it starts")
     log_level = ctx.parent.params.get("log_level") if ctx.parent else None
     try:
         settings = ChatOpsSettings.from_env(

@@ -6,19 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from blackboard import TRANSIENT_ERRORS, BoardSettings, OrchestraError
+from blackboard import TRANSIENT_ERRORS, OrchestraError
 
 from ._aio import run_async
-
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
+from ._console import fail as _fail
+from ._console import shared_board
 
 
 def feedback(
@@ -45,9 +38,7 @@ def feedback(
     """
     from .feedback import FeedbackSettings, serve
 
-    board: BoardSettings = ctx.obj
-    if board.embedded:
-        raise _fail("the feedback needs a shared board: set REDIS_URL (or --redis-url)")
+    board = shared_board(ctx, "the feedback", "so it sees the runs the peers finish")
     try:
         settings = FeedbackSettings.from_env(
             board, consumer=name, group=group, api_url=api_url, public_url=public_url

@@ -1,6 +1,6 @@
 """``orchestra gateway`` and ``orchestra webhook send``: thin commands, registered in ``cli.py``.
 
-They follow ``cli.py``'s conventions (``_fail``, a console per stream, ``ctx.obj`` is the
+They follow ``cli.py``'s conventions (``peers._console``, ``ctx.obj`` is the
 ``BoardSettings`` of the app callback) without importing it: ``cli.py`` imports this module.
 """
 
@@ -13,21 +13,12 @@ from typing import Annotated
 import anyio
 import httpx
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from blackboard import TRANSIENT_ERRORS, BoardSettings, OrchestraError
+from blackboard import TRANSIENT_ERRORS, OrchestraError
 
+from ._console import console, shared_board
+from ._console import fail as _fail
 from .webhook import github_payload, send
-
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
-
 
 webhook_app = typer.Typer(
     no_args_is_help=True, help="Post GitHub-shaped webhooks built from a local git repository."
@@ -53,12 +44,7 @@ def gateway(
     """
     from .gateway import GatewaySettings, serve  # FastAPI and uvicorn load only for this command
 
-    board: BoardSettings = ctx.obj
-    if board.embedded:
-        raise _fail(
-            "the gateway needs a shared board: set REDIS_URL (or --redis-url) so the peers "
-            "see the runs it starts"
-        )
+    board = shared_board(ctx, "the gateway", "so the peers see the runs it starts")
     log_level = ctx.parent.params.get("log_level") if ctx.parent else None
     try:
         settings = GatewaySettings.from_env(
